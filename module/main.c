@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * socksec - per-socket protection requirements, enforced by the kernel.
+ */
+
+#include <linux/module.h>
+#include "socksec.h"
+
+static atomic_t socksec_pinned = ATOMIC_INIT(0);
+
+/**
+ * socksec_pin - keep the module loaded for good
+ *
+ * Called when a socket first points at socksec's settings. Sockets carry
+ * the settings without a destructor, so socksec cannot know when the last
+ * one dies; unloading under them would leave dangling pointers and, worse,
+ * silently drop the protection they were promised. Once any socket holds
+ * settings the module therefore stays until reboot ("rmmod: Module socksec
+ * is in use").
+ */
+void socksec_pin(void)
+{
+	if (!atomic_xchg(&socksec_pinned, 1))
+		__module_get(THIS_MODULE);
+}
+
+static int __init socksec_init(void)
+{
+	int err;
+
+	err = socksec_sysfs_init();
+	if (err)
+		goto err_sysfs;
+	/* Options last: a socket can ask for protection only once it exists. */
+	err = socksec_sockopt_init();
+	if (err)
+		goto err_sockopt;
+	pr_info("socksec loaded\n");
+	return 0;
+
+err_sockopt:
+	socksec_sysfs_exit();
+err_sysfs:
+	return err;
+}
+
+static void __exit socksec_exit(void)
+{
+	socksec_sockopt_exit();
+	socksec_sysfs_exit();
+}
+
+module_init(socksec_init);
+module_exit(socksec_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Per-socket protection requirements (IPsec, kTLS) enforced by the kernel");
+MODULE_AUTHOR("The socksec authors");

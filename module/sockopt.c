@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The socket options: SOCKSEC_SETTINGS (set, get) and SOCKSEC_QUERY (get)
+ * on SOL_IP and SOL_IPV6. The IP layers hand options they do not know to
+ * netfilter's sockopt table, where socksec registers its range; the
+ * handlers run in process context without the socket lock.
+ */
+
+#include <linux/netfilter.h>
+#include <linux/sockptr.h>
+#include <linux/uaccess.h>
+#include <net/tcp_states.h>
+#include "socksec.h"
+
+static enum socksec_sock_kind socksec_sock_kind(const struct sock *sk)
+{
+	if (sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP)
+		return SOCKSEC_SK_TCP;
+	if (sk->sk_type == SOCK_DGRAM && sk->sk_protocol == IPPROTO_UDP)
+		return SOCKSEC_SK_UDP;
+	return SOCKSEC_SK_OTHER;
+}
+
+/*
+ * Copy the settings in with copy_struct_from_user() rules: shorter than
+ * the structure is EINVAL, longer is fine only if the extra bytes are
+ * zero (E2BIG otherwise), so a program built against a later ABI still
+ * works on this kernel as long as it asks for nothing new.
+ */
+static int socksec_copy_settings(struct socksec_settings *s, sockptr_t arg,
+				 unsigned int len)
+{
+	int zeroed;
+
+	if (len < sizeof(*s))
+		return -EINVAL;
+	if (len > PAGE_SIZE)
+		return -E2BIG;
+	if (len > sizeof(*s)) {
+		zeroed = check_zeroed_sockptr(arg, sizeof(*s), len - sizeof(*s));
+		if (zeroed < 0)
+			return zeroed;
+		if (!zeroed)
+			return -E2BIG;
+	}
+	if (copy_from_sockptr(s, arg, sizeof(*s)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Point the socket at its settings. sk_user_data is copied to accepted
+ * children by sk_clone_lock(), which is what makes a listener's settings
+ * apply to every socket it accepts. Writers of sk_user_data hold
+ * sk_callback_lock; socksec never overwrites another owner's pointer.
+ */
+static int socksec_attach(struct sock *sk, const struct socksec_iset *set)
+{
+	uintptr_t cur;
+	int err = 0;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	cur = (uintptr_t)rcu_dereference_protected(__sk_user_data(sk),
+			lockdep_is_held(&sk->sk_callback_lock));
+	if (cur && !socksec_sk_settings(sk)) {
+		err = -EBUSY;
+		goto out;
+	}
+	rcu_assign_sk_user_data(sk, (void *)set);
+out:
+	write_unlock_bh(&sk->sk_callback_lock);
+	return err;
+}
+
+static int socksec_set_settings(struct sock *sk, sockptr_t arg,
+				unsigned int len)
+{
+	const struct socksec_iset *set;
+	struct socksec_settings s;
+	int err;
+
+	err = socksec_copy_settings(&s, arg, len);
+	if (err)
+		return err;
+	err = socksec_validate(&s, socksec_sock_kind(sk));
+	if (err)
+		return err;
+	set = socksec_intern(&s);
+
+	/* The lock orders us against connect() and listen(). */
+	lock_sock(sk);
+	if (sk->sk_state != TCP_CLOSE) {
+		err = -EISCONN;
+		goto out;
+	}
+	err = socksec_attach(sk, set);
+	if (!err)
+		socksec_pin();
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int socksec_setsockopt(struct sock *sk, int optval, sockptr_t arg,
+			      unsigned int len)
+{
+	switch (optval) {
+	case SOCKSEC_SETTINGS:
+		return socksec_set_settings(sk, arg, len);
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static int socksec_get_settings(struct sock *sk, void __user *user, int *len)
+{
+	const struct socksec_iset *set;
+	struct socksec_settings s;
+
+	if (*len < (int)sizeof(s))
+		return -EINVAL;
+	rcu_read_lock();
+	set = socksec_sk_settings(sk);
+	if (set) {
+		s.protocol = set->protocol;
+		s.flags = set->flags;
+	}
+	rcu_read_unlock();
+	if (!set)
+		return -ENODATA;
+	if (copy_to_user(user, &s, sizeof(s)))
+		return -EFAULT;
+	*len = sizeof(s);
+	return 0;
+}
+
+/* Fill the query of a socket; the state grows with enforcement. */
+static void socksec_fill_query(struct sock *sk, struct socksec_query *q)
+{
+	const struct socksec_iset *set;
+	struct socksec_effective eff;
+	struct socksec_defaults def;
+
+	memset(q, 0, sizeof(*q));
+	rcu_read_lock();
+	set = socksec_sk_settings(sk);
+	if (set) {
+		socksec_defaults_get(&def);
+		socksec_resolve(set, &def, &eff);
+		q->protocol = eff.protocol;
+		q->flags = eff.flags;
+		q->state = SOCKSEC_STATE_REQUIRED;
+	}
+	rcu_read_unlock();
+}
+
+static int socksec_get_query(struct sock *sk, void __user *user, int *len)
+{
+	struct socksec_query q;
+	int n;
+
+	if (*len < (int)offsetof(struct socksec_query, spi_out))
+		return -EINVAL;
+	socksec_fill_query(sk, &q);
+	n = min_t(int, *len, sizeof(q));
+	if (copy_to_user(user, &q, n))
+		return -EFAULT;
+	*len = n;
+	return 0;
+}
+
+static int socksec_getsockopt(struct sock *sk, int optval, void __user *user,
+			      int *len)
+{
+	switch (optval) {
+	case SOCKSEC_SETTINGS:
+		return socksec_get_settings(sk, user, len);
+	case SOCKSEC_QUERY:
+		return socksec_get_query(sk, user, len);
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static struct nf_sockopt_ops socksec_sockopts[] = {
+	{
+		.pf		= PF_INET,
+		.set_optmin	= SOCKSEC_BASE_CTL,
+		.set_optmax	= SOCKSEC_SET_MAX,
+		.set		= socksec_setsockopt,
+		.get_optmin	= SOCKSEC_BASE_CTL,
+		.get_optmax	= SOCKSEC_GET_MAX,
+		.get		= socksec_getsockopt,
+		.owner		= THIS_MODULE,
+	},
+	{
+		.pf		= PF_INET6,
+		.set_optmin	= SOCKSEC_BASE_CTL,
+		.set_optmax	= SOCKSEC_SET_MAX,
+		.set		= socksec_setsockopt,
+		.get_optmin	= SOCKSEC_BASE_CTL,
+		.get_optmax	= SOCKSEC_GET_MAX,
+		.get		= socksec_getsockopt,
+		.owner		= THIS_MODULE,
+	},
+};
+
+int socksec_sockopt_init(void)
+{
+	int err;
+
+	err = nf_register_sockopt(&socksec_sockopts[0]);
+	if (err)
+		goto err_inet;
+	err = nf_register_sockopt(&socksec_sockopts[1]);
+	if (err)
+		goto err_inet6;
+	return 0;
+
+err_inet6:
+	nf_unregister_sockopt(&socksec_sockopts[0]);
+err_inet:
+	return err;
+}
+
+void socksec_sockopt_exit(void)
+{
+	nf_unregister_sockopt(&socksec_sockopts[1]);
+	nf_unregister_sockopt(&socksec_sockopts[0]);
+}

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/socksec: the administrator's defaults. One value per file,
+ * root-owned 0644 (the files' mode is the access control: tightening one's
+ * own socket needs no privilege, changing everyone's defaults does). A
+ * write is validated as a whole; a bad value is EINVAL and the old value
+ * stays. Values are read locklessly at enforcement time.
+ */
+
+#include <linux/kobject.h>
+#include <linux/sysfs.h>
+#include "socksec.h"
+
+static struct socksec_defaults socksec_defaults = {
+	.protocol	  = SOCKSEC_PROTO_IPSEC,
+	.flags		  = 0,
+	.mode		  = SOCKSEC_MODE_ENFORCE,
+	.protect_loopback = false,
+};
+
+static struct kobject *socksec_kobj;
+
+/**
+ * socksec_defaults_get - a snapshot of the defaults
+ * @def: filled in
+ *
+ * Each field is read once; a concurrent write may change one field
+ * between two reads, which is harmless as every combination of valid
+ * fields is itself valid.
+ */
+void socksec_defaults_get(struct socksec_defaults *def)
+{
+	def->protocol = READ_ONCE(socksec_defaults.protocol);
+	def->flags = READ_ONCE(socksec_defaults.flags);
+	def->mode = READ_ONCE(socksec_defaults.mode);
+	def->protect_loopback = READ_ONCE(socksec_defaults.protect_loopback);
+}
+
+static ssize_t default_protocol_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  socksec_protocol_name(READ_ONCE(socksec_defaults.protocol)));
+}
+
+static ssize_t default_protocol_store(struct kobject *kobj,
+				      struct kobj_attribute *attr,
+				      const char *buf, size_t count)
+{
+	u32 p;
+	int err = socksec_parse_protocol(buf, &p);
+
+	if (err)
+		return err;
+	WRITE_ONCE(socksec_defaults.protocol, p);
+	return count;
+}
+
+static ssize_t default_flags_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "0x%x\n", READ_ONCE(socksec_defaults.flags));
+}
+
+static ssize_t default_flags_store(struct kobject *kobj,
+				   struct kobj_attribute *attr,
+				   const char *buf, size_t count)
+{
+	u32 f;
+	int err = socksec_parse_flags(buf, &f);
+
+	if (err)
+		return err;
+	WRITE_ONCE(socksec_defaults.flags, f);
+	return count;
+}
+
+static ssize_t mode_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  socksec_mode_name(READ_ONCE(socksec_defaults.mode)));
+}
+
+static ssize_t mode_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t count)
+{
+	enum socksec_mode m;
+	int err = socksec_parse_mode(buf, &m);
+
+	if (err)
+		return err;
+	WRITE_ONCE(socksec_defaults.mode, m);
+	return count;
+}
+
+static ssize_t protect_loopback_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  READ_ONCE(socksec_defaults.protect_loopback));
+}
+
+static ssize_t protect_loopback_store(struct kobject *kobj,
+				      struct kobj_attribute *attr,
+				      const char *buf, size_t count)
+{
+	bool v;
+
+	if (kstrtobool(buf, &v))
+		return -EINVAL;
+	WRITE_ONCE(socksec_defaults.protect_loopback, v);
+	return count;
+}
+
+static struct kobj_attribute socksec_attr_default_protocol =
+	__ATTR_RW(default_protocol);
+static struct kobj_attribute socksec_attr_default_flags =
+	__ATTR_RW(default_flags);
+static struct kobj_attribute socksec_attr_mode = __ATTR_RW(mode);
+static struct kobj_attribute socksec_attr_protect_loopback =
+	__ATTR_RW(protect_loopback);
+
+static struct attribute *socksec_attrs[] = {
+	&socksec_attr_default_protocol.attr,
+	&socksec_attr_default_flags.attr,
+	&socksec_attr_mode.attr,
+	&socksec_attr_protect_loopback.attr,
+	NULL,
+};
+
+static const struct attribute_group socksec_attr_group = {
+	.attrs = socksec_attrs,
+};
+
+int socksec_sysfs_init(void)
+{
+	int err;
+
+	socksec_kobj = kobject_create_and_add("socksec", kernel_kobj);
+	if (!socksec_kobj)
+		return -ENOMEM;
+	err = sysfs_create_group(socksec_kobj, &socksec_attr_group);
+	if (err)
+		goto err_group;
+	return 0;
+
+err_group:
+	kobject_put(socksec_kobj);
+	return err;
+}
+
+void socksec_sysfs_exit(void)
+{
+	sysfs_remove_group(socksec_kobj, &socksec_attr_group);
+	kobject_put(socksec_kobj);
+}

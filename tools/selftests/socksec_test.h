@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by socksec's C tests (kselftest harness style).
+ */
+#ifndef SOCKSEC_TEST_H
+#define SOCKSEC_TEST_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <linux/socksec.h>
+
+#define SYSFS_DIR "/sys/kernel/socksec"
+
+/* setsockopt() of raw bytes; returns 0 or errno. */
+static inline int ss_set_raw(int fd, int level, const void *p, socklen_t len)
+{
+	return setsockopt(fd, level, SOCKSEC_SETTINGS, p, len) ? errno : 0;
+}
+
+static inline int ss_set(int fd, int level, __u32 protocol, __u32 flags)
+{
+	struct socksec_settings s = { .protocol = protocol, .flags = flags };
+
+	return ss_set_raw(fd, level, &s, sizeof(s));
+}
+
+/* getsockopt(SOCKSEC_SETTINGS); returns 0 or errno. */
+static inline int ss_get(int fd, int level, struct socksec_settings *s)
+{
+	socklen_t len = sizeof(*s);
+
+	memset(s, 0xa5, sizeof(*s));
+	if (getsockopt(fd, level, SOCKSEC_SETTINGS, s, &len))
+		return errno;
+	return len == sizeof(*s) ? 0 : EMSGSIZE;
+}
+
+static inline int ss_query(int fd, int level, struct socksec_query *q)
+{
+	socklen_t len = sizeof(*q);
+
+	memset(q, 0xa5, sizeof(*q));
+	if (getsockopt(fd, level, SOCKSEC_QUERY, q, &len))
+		return errno;
+	return len == sizeof(*q) ? 0 : EMSGSIZE;
+}
+
+/* Read a sysfs knob into buf (newline stripped); returns 0 or errno. */
+static inline int sysfs_read(const char *knob, char *buf, size_t len)
+{
+	char path[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", SYSFS_DIR, knob);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return errno;
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+/* Write a sysfs knob in one write(); returns 0 or errno. */
+static inline int sysfs_write(const char *knob, const char *val)
+{
+	char path[256];
+	ssize_t n;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", SYSFS_DIR, knob);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	n = write(fd, val, strlen(val));
+	if (n < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+#endif /* SOCKSEC_TEST_H */

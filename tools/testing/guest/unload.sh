@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest side, TAP: socksec unloads cleanly while no socket has used it,
+# and refuses to unload (EBUSY, "in use") once one has, keeping the
+# sysfs defaults and the options alive for the sockets that rely on them.
+set -uo pipefail
+ko=${1:?usage: unload.sh path/to/socksec.ko}
+n=0 fail=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
+check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
+
+echo "TAP version 13"
+echo "1..6"
+check "unused module unloads" "rmmod socksec"
+check "sysfs directory gone after unload" "[ ! -e /sys/kernel/socksec ]"
+check "module loads again" "insmod '$ko'"
+# An unprivileged process protects one socket and keeps it open.
+setpriv --reuid=65534 --regid=65534 --clear-groups python3 -c '
+import socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_IP, 4800, struct.pack("II", 1, 1))
+print("protected", flush=True)
+time.sleep(30)' > /tmp/holder.out 2>&1 &
+holder=$!
+for _ in $(seq 50); do grep -q protected /tmp/holder.out && break; sleep 0.1; done
+check "unprivileged socket protected" "grep -q protected /tmp/holder.out"
+check "rmmod refused once a socket used it" "! rmmod socksec 2>/dev/null"
+check "module still loaded and configurable" \
+	"[ -e /sys/kernel/socksec/mode ] && grep -q '^socksec ' /proc/modules"
+kill $holder 2>/dev/null
+echo "# Totals: pass:$((n - fail)) fail:$fail xfail:0 xpass:0 skip:0 error:0"
+[ $fail -eq 0 ]
