@@ -6,7 +6,7 @@
 #include <linux/module.h>
 #include "socksec.h"
 
-static atomic_t socksec_pinned = ATOMIC_INIT(0);
+atomic_t socksec_used = ATOMIC_INIT(0);
 
 /**
  * socksec_pin - keep the module loaded for good
@@ -20,7 +20,7 @@ static atomic_t socksec_pinned = ATOMIC_INIT(0);
  */
 void socksec_pin(void)
 {
-	if (!atomic_xchg(&socksec_pinned, 1))
+	if (!atomic_xchg(&socksec_used, 1))
 		__module_get(THIS_MODULE);
 }
 
@@ -31,14 +31,24 @@ static int __init socksec_init(void)
 	err = socksec_sysfs_init();
 	if (err)
 		goto err_sysfs;
-	/* Options last: a socket can ask for protection only once it exists. */
+	err = socksec_watch_init();
+	if (err)
+		goto err_watch;
+	/* Enforcement in every namespace before any socket can ask for it. */
+	err = socksec_netns_init();
+	if (err)
+		goto err_netns;
 	err = socksec_sockopt_init();
 	if (err)
 		goto err_sockopt;
-	pr_info("socksec loaded\n");
+	pr_info("loaded\n");
 	return 0;
 
 err_sockopt:
+	socksec_netns_exit();
+err_netns:
+	socksec_watch_exit();
+err_watch:
 	socksec_sysfs_exit();
 err_sysfs:
 	return err;
@@ -47,6 +57,8 @@ err_sysfs:
 static void __exit socksec_exit(void)
 {
 	socksec_sockopt_exit();
+	socksec_netns_exit();
+	socksec_watch_exit();
 	socksec_sysfs_exit();
 }
 

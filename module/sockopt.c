@@ -72,6 +72,28 @@ out:
 	return err;
 }
 
+/*
+ * The mark routes a socket's packets to socksec's on-demand policies (and
+ * survives into its time-wait replies): the required bit for sockets that
+ * may need IPsec, the optional bit for those that accept clear text.
+ */
+static void socksec_set_mark(struct sock *sk, const struct socksec_iset *set)
+{
+	struct socksec_ipsec_cfg cfg;
+	u32 mark;
+
+	socksec_ipsec_cfg_get(&cfg);
+	mark = READ_ONCE(sk->sk_mark) & ~(cfg.mark | socksec_optional_mark(cfg.mark));
+	if (set->protocol != SOCKSEC_PROTO_KTLS) {
+		if (set->flags & SOCKSEC_ALLOW_INSECURE)
+			mark |= socksec_optional_mark(cfg.mark);
+		else
+			mark |= cfg.mark;
+	}
+	WRITE_ONCE(sk->sk_mark, mark);
+	sk_dst_reset(sk);
+}
+
 static int socksec_set_settings(struct sock *sk, sockptr_t arg,
 				unsigned int len)
 {
@@ -94,8 +116,11 @@ static int socksec_set_settings(struct sock *sk, sockptr_t arg,
 		goto out;
 	}
 	err = socksec_attach(sk, set);
-	if (!err)
-		socksec_pin();
+	if (err)
+		goto out;
+	socksec_set_mark(sk, set);
+	socksec_count(socksec_net(sock_net(sk)), SOCKSEC_C_SOCKETS);
+	socksec_pin();
 out:
 	release_sock(sk);
 	return err;
@@ -134,8 +159,12 @@ static int socksec_get_settings(struct sock *sk, void __user *user, int *len)
 	return 0;
 }
 
-/* Fill the query of a socket; the state grows with enforcement. */
-static void socksec_fill_query(struct sock *sk, struct socksec_query *q)
+/**
+ * socksec_fill_query - what SOCKSEC_QUERY reports for a socket
+ * @sk: a full socket
+ * @q: filled in (all zero for a socket without settings)
+ */
+void socksec_fill_query(struct sock *sk, struct socksec_query *q)
 {
 	const struct socksec_iset *set;
 	struct socksec_effective eff;
@@ -152,6 +181,20 @@ static void socksec_fill_query(struct sock *sk, struct socksec_query *q)
 		q->state = SOCKSEC_STATE_REQUIRED;
 	}
 	rcu_read_unlock();
+	if (!set)
+		return;
+	socksec_ipsec_query(sk, q);
+	if (socksec_watch_pending(sk))
+		q->state |= SOCKSEC_STATE_PENDING;
+	if (!(q->state & SOCKSEC_STATE_SECURED) && sk->sk_state != TCP_CLOSE &&
+	    (eff.flags & SOCKSEC_ALLOW_INSECURE))
+		q->state |= SOCKSEC_STATE_INSECURE;
+	switch (READ_ONCE(sk->sk_err_soft) ?: READ_ONCE(sk->sk_err)) {
+	case ENOKEY:
+	case EKEYREJECTED:
+		q->state |= SOCKSEC_STATE_REFUSED;
+		break;
+	}
 }
 
 static int socksec_get_query(struct sock *sk, void __user *user, int *len)

@@ -5,6 +5,11 @@
  *   decide.c	pure decision logic (KUnit-tested)
  *   sockopt.c	the socket options
  *   sysfs.c	/sys/kernel/socksec defaults
+ *   netns.c	per-network-namespace state and hook registration
+ *   hook.c	netfilter hooks: egress and ingress verdicts
+ *   ipsec.c	xfrm facts, on-demand policies, query of SAs
+ *   watch.c	sockets waiting for protection; hold timeout and abort
+ *   proc.c	/proc/net/socksec
  */
 #ifndef _SOCKSEC_H
 #define _SOCKSEC_H
@@ -12,17 +17,112 @@
 #include <net/sock.h>
 #include "decide.h"
 
+/* Counters of /proc/net/socksec, per network namespace. */
+enum socksec_counter {
+	SOCKSEC_C_SOCKETS,		/* sockets given settings */
+	SOCKSEC_C_OUT_PROTECTED,	/* egress packets protected */
+	SOCKSEC_C_OUT_HELD,		/* egress packets held by xfrm */
+	SOCKSEC_C_OUT_EXEMPT,		/* egress loopback packets exempted */
+	SOCKSEC_C_OUT_INSECURE,		/* egress clear text, ALLOW_INSECURE */
+	SOCKSEC_C_OUT_AUDIT,		/* egress clear text, mode=audit */
+	SOCKSEC_C_IN_PROTECTED,		/* ingress packets that came protected */
+	SOCKSEC_C_IN_EXEMPT,
+	SOCKSEC_C_IN_INSECURE,
+	SOCKSEC_C_IN_AUDIT,
+	SOCKSEC_C_IN_DROPPED,		/* ingress clear text dropped */
+	__SOCKSEC_C_MAX
+};
+
+/* IPsec knobs of sysfs. */
+struct socksec_ipsec_cfg {
+	u32 reqid;		/* 0: SPD mode; N: on-demand with reqid N */
+	u32 mark;		/* mark bit of sockets that require IPsec */
+	u32 hold_timeout_ms;	/* how long packets may wait for an SA */
+	bool protect_loopback;
+};
+
+/* The mark of sockets that try IPsec but accept clear text. */
+static inline u32 socksec_optional_mark(u32 mark)
+{
+	return mark << 1;
+}
+
+struct xfrm_policy;
+
+/* Per network namespace state. */
+struct socksec_net {
+	struct net *net;
+	struct list_head list;		/* socksec_nets, under socksec_cfg_lock */
+	atomic_long_t ctr[__SOCKSEC_C_MAX];
+	atomic_long_t out_drop[__SOCKSEC_R_MAX];
+	atomic_long_t aborted[__SOCKSEC_R_MAX];
+	/* On-demand policies; under socksec_cfg_lock. */
+	struct xfrm_policy *pol[8];
+	unsigned int npol;
+	int saved_larval_drop;
+	bool larval_drop_set;
+};
+
+/* netns.c */
+extern struct mutex socksec_cfg_lock;
+int socksec_netns_init(void);
+void socksec_netns_exit(void);
+struct socksec_net *socksec_net(const struct net *net);
+void socksec_ipsec_resync_all(void);
+
+static inline void socksec_count(struct socksec_net *sn, enum socksec_counter c)
+{
+	atomic_long_inc(&sn->ctr[c]);
+}
+
 /* sysfs.c */
 int socksec_sysfs_init(void);
 void socksec_sysfs_exit(void);
 void socksec_defaults_get(struct socksec_defaults *def);
+void socksec_ipsec_cfg_get(struct socksec_ipsec_cfg *cfg);
+
+/* hook.c */
+int socksec_hooks_register(struct net *net);
+void socksec_hooks_unregister(struct net *net);
+
+/* ipsec.c */
+enum socksec_xfrm_level socksec_bundle_level(const struct dst_entry *dst);
+enum socksec_xfrm_level socksec_transformed_level(struct net *net,
+						  struct sk_buff *skb,
+						  u8 family);
+enum socksec_xfrm_level socksec_secpath_level(const struct sk_buff *skb);
+int socksec_ipsec_sync(struct socksec_net *sn,
+		       const struct socksec_ipsec_cfg *cfg);
+void socksec_ipsec_clear(struct socksec_net *sn);
+void socksec_ipsec_query(struct sock *sk, struct socksec_query *q);
+
+/* watch.c */
+void socksec_watch_held(struct sock *sk);
+void socksec_watch_secured(struct sock *sk);
+void socksec_watch_refuse(struct sock *sk, enum socksec_reason reason);
+bool socksec_watch_pending(const struct sock *sk);
+int socksec_watch_init(void);
+void socksec_watch_exit(void);
+int socksec_reason_errno(enum socksec_reason reason);
+
+/* proc.c */
+int socksec_proc_init(struct net *net);
+void socksec_proc_exit(struct net *net);
 
 /* sockopt.c */
 int socksec_sockopt_init(void);
 void socksec_sockopt_exit(void);
+void socksec_fill_query(struct sock *sk, struct socksec_query *q);
 
 /* main.c */
 void socksec_pin(void);
+extern atomic_t socksec_used;
+
+/* Whether any socket was ever given settings: gates ingress lookups. */
+static inline bool socksec_pinned_once(void)
+{
+	return atomic_read(&socksec_used);
+}
 
 /**
  * socksec_sk_settings - the settings a full socket carries, if any

@@ -8,6 +8,7 @@
  */
 
 #include <linux/kobject.h>
+#include <linux/log2.h>
 #include <linux/sysfs.h>
 #include "socksec.h"
 
@@ -16,6 +17,17 @@ static struct socksec_defaults socksec_defaults = {
 	.flags		  = 0,
 	.mode		  = SOCKSEC_MODE_ENFORCE,
 	.protect_loopback = false,
+};
+
+/* Default mark bit: high enough to stay clear of common fwmark users. */
+#define SOCKSEC_DEFAULT_MARK	0x01000000
+#define SOCKSEC_HOLD_MIN_MS	100
+#define SOCKSEC_HOLD_MAX_MS	600000
+
+static struct socksec_ipsec_cfg socksec_ipsec = {
+	.reqid		 = 0,
+	.mark		 = SOCKSEC_DEFAULT_MARK,
+	.hold_timeout_ms = 5000,
 };
 
 static struct kobject *socksec_kobj;
@@ -34,6 +46,18 @@ void socksec_defaults_get(struct socksec_defaults *def)
 	def->flags = READ_ONCE(socksec_defaults.flags);
 	def->mode = READ_ONCE(socksec_defaults.mode);
 	def->protect_loopback = READ_ONCE(socksec_defaults.protect_loopback);
+}
+
+/**
+ * socksec_ipsec_cfg_get - a snapshot of the IPsec knobs
+ * @cfg: filled in
+ */
+void socksec_ipsec_cfg_get(struct socksec_ipsec_cfg *cfg)
+{
+	cfg->reqid = READ_ONCE(socksec_ipsec.reqid);
+	cfg->mark = READ_ONCE(socksec_ipsec.mark);
+	cfg->hold_timeout_ms = READ_ONCE(socksec_ipsec.hold_timeout_ms);
+	cfg->protect_loopback = READ_ONCE(socksec_defaults.protect_loopback);
 }
 
 static ssize_t default_protocol_show(struct kobject *kobj,
@@ -110,6 +134,69 @@ static ssize_t protect_loopback_store(struct kobject *kobj,
 	if (kstrtobool(buf, &v))
 		return -EINVAL;
 	WRITE_ONCE(socksec_defaults.protect_loopback, v);
+	/* The on-demand policies carry the loopback bypass. */
+	socksec_ipsec_resync_all();
+	return count;
+}
+
+static ssize_t ipsec_reqid_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(socksec_ipsec.reqid));
+}
+
+static ssize_t ipsec_reqid_store(struct kobject *kobj,
+				 struct kobj_attribute *attr,
+				 const char *buf, size_t count)
+{
+	u32 v;
+
+	if (kstrtou32(buf, 0, &v))
+		return -EINVAL;
+	WRITE_ONCE(socksec_ipsec.reqid, v);
+	socksec_ipsec_resync_all();
+	return count;
+}
+
+static ssize_t ipsec_mark_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "0x%08x\n", READ_ONCE(socksec_ipsec.mark));
+}
+
+/*
+ * One bit, below bit 31: socksec uses it for sockets that require IPsec
+ * and the bit above it for sockets that allow clear text.
+ */
+static ssize_t ipsec_mark_store(struct kobject *kobj,
+				struct kobj_attribute *attr,
+				const char *buf, size_t count)
+{
+	u32 v;
+
+	if (kstrtou32(buf, 0, &v) || !v || !is_power_of_2(v) || v >= BIT(31))
+		return -EINVAL;
+	WRITE_ONCE(socksec_ipsec.mark, v);
+	socksec_ipsec_resync_all();
+	return count;
+}
+
+static ssize_t hold_timeout_ms_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(socksec_ipsec.hold_timeout_ms));
+}
+
+static ssize_t hold_timeout_ms_store(struct kobject *kobj,
+				     struct kobj_attribute *attr,
+				     const char *buf, size_t count)
+{
+	u32 v;
+
+	if (kstrtou32(buf, 0, &v) || v < SOCKSEC_HOLD_MIN_MS ||
+	    v > SOCKSEC_HOLD_MAX_MS)
+		return -EINVAL;
+	WRITE_ONCE(socksec_ipsec.hold_timeout_ms, v);
 	return count;
 }
 
@@ -120,12 +207,19 @@ static struct kobj_attribute socksec_attr_default_flags =
 static struct kobj_attribute socksec_attr_mode = __ATTR_RW(mode);
 static struct kobj_attribute socksec_attr_protect_loopback =
 	__ATTR_RW(protect_loopback);
+static struct kobj_attribute socksec_attr_ipsec_reqid = __ATTR_RW(ipsec_reqid);
+static struct kobj_attribute socksec_attr_ipsec_mark = __ATTR_RW(ipsec_mark);
+static struct kobj_attribute socksec_attr_hold_timeout_ms =
+	__ATTR_RW(hold_timeout_ms);
 
 static struct attribute *socksec_attrs[] = {
 	&socksec_attr_default_protocol.attr,
 	&socksec_attr_default_flags.attr,
 	&socksec_attr_mode.attr,
 	&socksec_attr_protect_loopback.attr,
+	&socksec_attr_ipsec_reqid.attr,
+	&socksec_attr_ipsec_mark.attr,
+	&socksec_attr_hold_timeout_ms.attr,
 	NULL,
 };
 

@@ -32,7 +32,7 @@ state="$VM_OUT_GUEST/.vm"
 
 poweroff_now() { # status byte for isa-debug-exit
 	sync
-	printf "\\$(printf '%03o' "$(($1 & 0xff))")" |
+	printf '%b' "\\$(printf '%03o' "$(($1 & 0xff))")" |
 		dd of=/dev/port bs=1 seek=$((0xf4)) count=1 status=none 2>/dev/null
 	# Not reached when the debug-exit device is there.
 	echo o >/proc/sysrq-trigger
@@ -51,13 +51,9 @@ harness_error() {
 
 # --- environment ---------------------------------------------------------
 
-echo socksec-vm >/proc/sys/kernel/hostname
-mountpoint -q /sys/kernel/debug || mount -t debugfs -o mode=0700 debugfs /sys/kernel/debug 2>/dev/null
-mountpoint -q /sys/kernel/tracing || mount -t tracefs -o mode=0700 tracefs /sys/kernel/tracing 2>/dev/null
-mountpoint -q /sys/fs/cgroup || mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup 2>/dev/null
-mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf 2>/dev/null
-[[ -e /dev/fd ]] || ln -s /proc/self/fd /dev/fd
-mkdir -p /run/lock /run/netns /var/tmp
+# Stage 1 mounted proc, sys, dev, devpts, /dev/shm, debugfs, tracefs,
+# cgroup2, bpf, fresh tmpfs /run and /tmp, and set the host name: every
+# program started here is read over 9p, so keep this script lean.
 
 export SOCKSEC_VM=1
 export SOCKSEC_VM_OUT="$VM_OUT_GUEST"

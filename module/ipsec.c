@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IPsec: what protection xfrm gives a packet, the module-owned policies
+ * that make protected sockets negotiate on demand, and the SA details a
+ * query reports.
+ *
+ * On demand (ipsec_reqid = N): in every namespace socksec owns global
+ * output policies that match the socksec mark bit and carry one ESP
+ * transport template with reqid N. The IKE daemon's trap with the same
+ * reqid answers the ACQUIRE; with net.core.xfrm_larval_drop = 0 the kernel
+ * queues the packets meanwhile, so connect() just waits. Sockets that
+ * allow clear text carry the next mark bit, matched by a policy whose
+ * template is optional: negotiation starts, packets are not held.
+ */
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/xfrm.h>
+#include "socksec.h"
+
+/* Priorities: loopback bypass above the protecting policies. */
+#define SOCKSEC_POL_PRIO	1000
+#define SOCKSEC_POL_PRIO_BYPASS	999
+
+static enum socksec_xfrm_level socksec_state_level(const struct xfrm_state *x)
+{
+	switch (x->id.proto) {
+	case IPPROTO_AH:
+		return SOCKSEC_XFRM_INTEGRITY;
+	case IPPROTO_ESP:
+		/* rfc4543 is GMAC: an AEAD that authenticates only. */
+		if (x->aead)
+			return strncmp(x->aead->alg_name, "rfc4543", 7) ?
+			       SOCKSEC_XFRM_ENCRYPTED : SOCKSEC_XFRM_INTEGRITY;
+		if (x->ealg && x->props.ealgo != SADB_EALG_NULL &&
+		    strcmp(x->ealg->alg_name, "ecb(cipher_null)"))
+			return SOCKSEC_XFRM_ENCRYPTED;
+		return SOCKSEC_XFRM_INTEGRITY;
+	default:
+		/* IPcomp and others protect nothing. */
+		return SOCKSEC_XFRM_NONE;
+	}
+}
+
+/**
+ * socksec_bundle_level - protection an output bundle will apply
+ * @dst: the packet's dst
+ *
+ * The strongest transform of the bundle counts: ESP inside AH encrypts.
+ */
+enum socksec_xfrm_level socksec_bundle_level(const struct dst_entry *dst)
+{
+	enum socksec_xfrm_level best = SOCKSEC_XFRM_NONE, l;
+
+	for (; dst && dst->xfrm; dst = xfrm_dst_child(dst)) {
+		if (dst->xfrm->km.state != XFRM_STATE_VALID)
+			continue;
+		l = socksec_state_level(dst->xfrm);
+		if (l > best)
+			best = l;
+	}
+	return best;
+}
+
+/* The outermost ESP or AH header's protocol, SPI and offset. */
+static int socksec_find_spi(struct sk_buff *skb, u8 family, u8 *proto,
+			    __be32 *spi)
+{
+	unsigned int off;
+	__be32 _spi, *p;
+	int nexthdr;
+
+	if (family == NFPROTO_IPV4) {
+		*proto = ip_hdr(skb)->protocol;
+		off = skb_network_offset(skb) + ip_hdrlen(skb);
+	} else {
+		off = 0;
+		nexthdr = ipv6_find_hdr(skb, &off, -1, NULL, NULL);
+		if (nexthdr < 0)
+			return -EINVAL;
+		*proto = nexthdr;
+	}
+	if (*proto == IPPROTO_AH)
+		off += 4;
+	else if (*proto != IPPROTO_ESP)
+		return -EINVAL;
+	p = skb_header_pointer(skb, off, sizeof(_spi), &_spi);
+	if (!p)
+		return -EINVAL;
+	*spi = *p;
+	return 0;
+}
+
+/**
+ * socksec_transformed_level - protection of a packet xfrm already produced
+ * @net: its namespace
+ * @skb: the ESP or AH packet
+ * @family: NFPROTO_IPV4 or NFPROTO_IPV6
+ *
+ * The bundle is gone by now; the SA is found again by SPI. A packet whose
+ * SA vanished meanwhile counts as unprotected (fail closed).
+ */
+enum socksec_xfrm_level socksec_transformed_level(struct net *net,
+						  struct sk_buff *skb,
+						  u8 family)
+{
+	enum socksec_xfrm_level l;
+	const xfrm_address_t *daddr;
+	struct xfrm_state *x;
+	__be32 spi;
+	u8 proto;
+
+	if (socksec_find_spi(skb, family, &proto, &spi))
+		return SOCKSEC_XFRM_NONE;
+	if (family == NFPROTO_IPV4)
+		daddr = (const xfrm_address_t *)&ip_hdr(skb)->daddr;
+	else
+		daddr = (const xfrm_address_t *)&ipv6_hdr(skb)->daddr;
+	x = xfrm_state_lookup(net, skb->mark, daddr, spi, proto,
+			      family == NFPROTO_IPV4 ? AF_INET : AF_INET6);
+	if (!x)
+		return SOCKSEC_XFRM_NONE;
+	l = x->km.state == XFRM_STATE_VALID ? socksec_state_level(x) :
+					      SOCKSEC_XFRM_NONE;
+	xfrm_state_put(x);
+	return l;
+}
+
+/**
+ * socksec_secpath_level - protection a received packet arrived with
+ * @skb: a packet after xfrm input
+ *
+ * Every transform of the path counts; the weakest decides, since a clear
+ * outer hop cannot be made up by an inner one.
+ */
+enum socksec_xfrm_level socksec_secpath_level(const struct sk_buff *skb)
+{
+	enum socksec_xfrm_level best = SOCKSEC_XFRM_NONE, l;
+	struct sec_path *sp = skb_sec_path(skb);
+	int i;
+
+	if (!sp)
+		return SOCKSEC_XFRM_NONE;
+	for (i = 0; i < sp->len; i++) {
+		l = socksec_state_level(sp->xvec[i]);
+		if (l > best)
+			best = l;
+	}
+	return best;
+}
+
+static void socksec_sel_any(struct xfrm_selector *sel, unsigned short family)
+{
+	memset(sel, 0, sizeof(*sel));
+	sel->family = family;
+}
+
+/*
+ * One module-owned output policy. @reqid 0 makes a bypass (no template);
+ * otherwise one ESP transport template, optional or not.
+ */
+static struct xfrm_policy *socksec_pol_new(struct net *net,
+					   unsigned short family,
+					   const struct xfrm_selector *sel,
+					   u32 mark, u32 mask, u32 prio,
+					   u32 reqid, bool optional)
+{
+	struct xfrm_policy *pol = xfrm_policy_alloc(net, GFP_KERNEL);
+	struct xfrm_tmpl *t;
+
+	if (!pol)
+		return NULL;
+	pol->selector = *sel;
+	pol->family = family;
+	pol->type = XFRM_POLICY_TYPE_MAIN;
+	pol->action = XFRM_POLICY_ALLOW;
+	pol->priority = prio;
+	pol->mark.v = mark;
+	pol->mark.m = mask;
+	pol->lft.soft_byte_limit = XFRM_INF;
+	pol->lft.hard_byte_limit = XFRM_INF;
+	pol->lft.soft_packet_limit = XFRM_INF;
+	pol->lft.hard_packet_limit = XFRM_INF;
+	if (!reqid)
+		return pol;
+	t = &pol->xfrm_vec[0];
+	t->id.proto = IPPROTO_ESP;
+	t->encap_family = family;
+	t->reqid = reqid;
+	t->mode = XFRM_MODE_TRANSPORT;
+	t->share = XFRM_SHARE_ANY;
+	t->optional = optional;
+	t->aalgos = ~0U;
+	t->ealgos = ~0U;
+	t->calgos = ~0U;
+	pol->xfrm_nr = 1;
+	return pol;
+}
+
+static int socksec_pol_add(struct socksec_net *sn, struct xfrm_policy *pol)
+{
+	int err;
+
+	if (!pol)
+		return -ENOMEM;
+	err = -ENOSPC;
+	if (!WARN_ON_ONCE(sn->npol >= ARRAY_SIZE(sn->pol)))
+		err = xfrm_policy_insert(XFRM_POLICY_OUT, pol, 1);
+	if (err) {
+		/* Never linked: the policy is ours alone to free. */
+		pol->walk.dead = 1;
+		xfrm_policy_destroy(pol);
+		return err;
+	}
+	/* Our allocation reference stays with us until removal. */
+	sn->pol[sn->npol++] = pol;
+	return 0;
+}
+
+/**
+ * socksec_ipsec_clear - remove a namespace's on-demand policies
+ * @sn: the namespace
+ *
+ * An administrator may have flushed them already (xfrm_policy_delete()
+ * then finds nothing); our reference keeps the memory valid either way.
+ */
+void socksec_ipsec_clear(struct socksec_net *sn)
+{
+	lockdep_assert_held(&socksec_cfg_lock);
+	while (sn->npol) {
+		struct xfrm_policy *pol = sn->pol[--sn->npol];
+
+		xfrm_policy_delete(pol, XFRM_POLICY_OUT);
+		xfrm_pol_put(pol);
+		sn->pol[sn->npol] = NULL;
+	}
+	if (sn->larval_drop_set) {
+		WRITE_ONCE(sn->net->xfrm.sysctl_larval_drop,
+			   sn->saved_larval_drop);
+		sn->larval_drop_set = false;
+	}
+}
+
+static int socksec_ipsec_add_family(struct socksec_net *sn,
+				    const struct socksec_ipsec_cfg *cfg,
+				    unsigned short family)
+{
+	u32 req = cfg->mark, opt = socksec_optional_mark(cfg->mark);
+	u32 both = req | opt;
+	struct xfrm_selector sel;
+	int err;
+
+	socksec_sel_any(&sel, family);
+	err = socksec_pol_add(sn, socksec_pol_new(sn->net, family, &sel, req,
+						  both, SOCKSEC_POL_PRIO,
+						  cfg->reqid, false));
+	if (err)
+		return err;
+	err = socksec_pol_add(sn, socksec_pol_new(sn->net, family, &sel, opt,
+						  both, SOCKSEC_POL_PRIO,
+						  cfg->reqid, true));
+	if (err || cfg->protect_loopback)
+		return err;
+
+	/* Loopback never reaches a wire: let it bypass, as the hook does. */
+	if (family == AF_INET) {
+		sel.daddr.a4 = htonl(INADDR_LOOPBACK & IN_CLASSA_NET);
+		sel.prefixlen_d = 8;
+	} else {
+		sel.daddr.in6 = in6addr_loopback;
+		sel.prefixlen_d = 128;
+	}
+	err = socksec_pol_add(sn, socksec_pol_new(sn->net, family, &sel, req,
+						  req, SOCKSEC_POL_PRIO_BYPASS,
+						  0, false));
+	if (err)
+		return err;
+	return socksec_pol_add(sn, socksec_pol_new(sn->net, family, &sel, opt,
+						   opt, SOCKSEC_POL_PRIO_BYPASS,
+						   0, false));
+}
+
+/**
+ * socksec_ipsec_sync - make a namespace's policies match the configuration
+ * @sn: the namespace
+ * @cfg: the IPsec knobs
+ *
+ * Policies are replaced as a whole. With on-demand negotiation on, the
+ * namespace's net.core.xfrm_larval_drop is set to 0 so packets wait on
+ * xfrm's queue instead of being dropped; the old value is restored when
+ * on-demand negotiation is turned off or the module goes.
+ */
+int socksec_ipsec_sync(struct socksec_net *sn,
+		       const struct socksec_ipsec_cfg *cfg)
+{
+	int err;
+
+	lockdep_assert_held(&socksec_cfg_lock);
+	socksec_ipsec_clear(sn);
+	if (!cfg->reqid || !cfg->mark)
+		return 0;
+	err = socksec_ipsec_add_family(sn, cfg, AF_INET);
+	if (err)
+		goto err_clear;
+	err = socksec_ipsec_add_family(sn, cfg, AF_INET6);
+	if (err)
+		goto err_clear;
+	sn->saved_larval_drop = READ_ONCE(sn->net->xfrm.sysctl_larval_drop);
+	sn->larval_drop_set = true;
+	WRITE_ONCE(sn->net->xfrm.sysctl_larval_drop, 0);
+	return 0;
+
+err_clear:
+	socksec_ipsec_clear(sn);
+	return err;
+}
+
+static void socksec_copy_alg(char *to, const struct xfrm_algo *a)
+{
+	if (a)
+		strscpy(to, a->alg_name, SOCKSEC_ALG_NAME_LEN);
+}
+
+static void socksec_query_state(struct socksec_query *q,
+				const struct xfrm_state *x)
+{
+	if (x->aead)
+		strscpy(q->enc_alg, x->aead->alg_name, SOCKSEC_ALG_NAME_LEN);
+	else
+		socksec_copy_alg(q->enc_alg, x->ealg);
+	if (x->aalg)
+		strscpy(q->auth_alg, x->aalg->alg_name, SOCKSEC_ALG_NAME_LEN);
+}
+
+/* The inbound SA of a connected socket: the one from its peer to it. */
+static u32 socksec_inbound_spi(struct sock *sk, u8 proto)
+{
+	const xfrm_address_t *local, *remote;
+	unsigned short family = sk->sk_family;
+	struct xfrm_state *x;
+	u32 spi = 0;
+
+	if (family == AF_INET6 && ipv6_addr_v4mapped(&sk->sk_v6_daddr))
+		family = AF_INET;
+	if (family == AF_INET) {
+		local = (const xfrm_address_t *)&sk->sk_rcv_saddr;
+		remote = (const xfrm_address_t *)&sk->sk_daddr;
+	} else {
+		local = (const xfrm_address_t *)&sk->sk_v6_rcv_saddr;
+		remote = (const xfrm_address_t *)&sk->sk_v6_daddr;
+	}
+	x = xfrm_state_lookup_byaddr(sock_net(sk), READ_ONCE(sk->sk_mark),
+				     local, remote, proto, family);
+	if (x) {
+		if (x->km.state == XFRM_STATE_VALID)
+			spi = ntohl(x->id.spi);
+		xfrm_state_put(x);
+	}
+	return spi;
+}
+
+/**
+ * socksec_ipsec_query - fill the IPsec part of a socket's query
+ * @sk: a full socket
+ * @q: the query; protocol, flags and state already set
+ *
+ * The socket's cached route tells what protects it now: an xfrm bundle
+ * (secured, and encrypted with a real cipher), xfrm's queue (pending), or
+ * a plain route.
+ */
+void socksec_ipsec_query(struct sock *sk, struct socksec_query *q)
+{
+	struct dst_entry *dst;
+	struct xfrm_state *x = NULL;
+	enum socksec_xfrm_level l;
+
+	rcu_read_lock();
+	dst = __sk_dst_get(sk);
+	if (!dst)
+		goto out;
+	if (dst->flags & DST_XFRM_QUEUE) {
+		q->state |= SOCKSEC_STATE_PENDING;
+		goto out;
+	}
+	l = socksec_bundle_level(dst);
+	if (l == SOCKSEC_XFRM_NONE)
+		goto out;
+	for (; dst && dst->xfrm; dst = xfrm_dst_child(dst))
+		if (socksec_state_level(dst->xfrm) == l) {
+			x = dst->xfrm;
+			break;
+		}
+	if (!x)
+		goto out;
+	q->state |= SOCKSEC_STATE_SECURED;
+	if (l == SOCKSEC_XFRM_ENCRYPTED)
+		q->state |= SOCKSEC_STATE_ENCRYPTED;
+	q->mechanism = SOCKSEC_PROTO_IPSEC;
+	q->spi_out = ntohl(x->id.spi);
+	socksec_query_state(q, x);
+	q->spi_in = socksec_inbound_spi(sk, x->id.proto);
+out:
+	rcu_read_unlock();
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per network namespace state: counters, netfilter hooks, /proc/net/socksec
+ * and the on-demand IPsec policies. Every namespace, present and future,
+ * gets the hooks, so a protected socket is covered wherever it lives.
+ */
+
+#include <linux/netdevice.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include "socksec.h"
+
+static unsigned int socksec_net_id __read_mostly;
+
+/* Serialises configuration changes against namespace creation and exit. */
+DEFINE_MUTEX(socksec_cfg_lock);
+static LIST_HEAD(socksec_nets);
+
+struct socksec_net *socksec_net(const struct net *net)
+{
+	return net_generic(net, socksec_net_id);
+}
+
+/* Bring one namespace's policies in line with the current configuration. */
+static void socksec_net_sync(struct socksec_net *sn)
+{
+	struct socksec_ipsec_cfg cfg;
+	int err;
+
+	lockdep_assert_held(&socksec_cfg_lock);
+	socksec_ipsec_cfg_get(&cfg);
+	err = socksec_ipsec_sync(sn, &cfg);
+	if (err)
+		pr_warn_ratelimited("on-demand IPsec policies not installed in a namespace: %d; protected traffic there is dropped\n",
+				    err);
+}
+
+/* Called by sysfs when an IPsec knob changes. */
+void socksec_ipsec_resync_all(void)
+{
+	struct socksec_net *sn;
+
+	mutex_lock(&socksec_cfg_lock);
+	list_for_each_entry(sn, &socksec_nets, list)
+		socksec_net_sync(sn);
+	mutex_unlock(&socksec_cfg_lock);
+}
+
+static int __net_init socksec_net_init(struct net *net)
+{
+	struct socksec_net *sn = socksec_net(net);
+	int err;
+
+	sn->net = net;
+	err = socksec_proc_init(net);
+	if (err)
+		goto err_proc;
+	err = socksec_hooks_register(net);
+	if (err)
+		goto err_hooks;
+	mutex_lock(&socksec_cfg_lock);
+	list_add(&sn->list, &socksec_nets);
+	socksec_net_sync(sn);
+	mutex_unlock(&socksec_cfg_lock);
+	return 0;
+
+err_hooks:
+	socksec_proc_exit(net);
+err_proc:
+	return err;
+}
+
+static void __net_exit socksec_net_exit(struct net *net)
+{
+	struct socksec_net *sn = socksec_net(net);
+
+	mutex_lock(&socksec_cfg_lock);
+	list_del(&sn->list);
+	socksec_ipsec_clear(sn);
+	mutex_unlock(&socksec_cfg_lock);
+	socksec_hooks_unregister(net);
+	socksec_proc_exit(net);
+}
+
+static struct pernet_operations socksec_net_ops = {
+	.init = socksec_net_init,
+	.exit = socksec_net_exit,
+	.id   = &socksec_net_id,
+	.size = sizeof(struct socksec_net),
+};
+
+int socksec_netns_init(void)
+{
+	return register_pernet_subsys(&socksec_net_ops);
+}
+
+void socksec_netns_exit(void)
+{
+	unregister_pernet_subsys(&socksec_net_ops);
+}

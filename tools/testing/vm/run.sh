@@ -1,0 +1,442 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh - run one command as root inside a throw-away QEMU VM that boots
+# Debian's stock kernel (the one the installed linux-headers-*-amd64 belong
+# to), with the socksec module loaded.
+#
+# Usage:
+#   tools/testing/vm/run.sh [OPTIONS] -- CMD [ARGS...]
+#
+# Examples:
+#   tools/testing/vm/run.sh -- tools/testing/selftests/foo
+#   tools/testing/vm/run.sh --no-module -- sh -c 'uname -r; ip -br link'
+#   tools/testing/vm/run.sh --preload "xfrm_user esp4" --timeout 120 -- ./scenario.sh
+#   tools/testing/vm/run.sh -i --timeout 0 -- bash        # poke around by hand
+#
+# The guest sees the host's whole file system read-only with a throw-away
+# tmpfs layer on top (writes succeed but vanish), fresh /run and /tmp, the
+# kernel's own modules under /lib/modules/<VER> (modprobe and autoload work),
+# and lo up.  CMD runs as root from the repository's top directory, with
+# stdin from /dev/null; its output appears on the serial console, which this
+# script copies to the terminal.
+#
+# Options:
+#   --module PATH    insmod this module (its dependencies are modprobed
+#                    first).  Default: module/socksec.ko of this repository
+#                    if it exists.
+#   --no-module      load no socksec module.
+#   --preload "M..." modprobe these modules before CMD (repeatable).
+#   --timeout SECS   kill the VM after SECS seconds (default 300; 0 = never).
+#   --out DIR        per-run output directory (default build/vm/NAME in the
+#                    repository; the default one is emptied first).
+#   --name NAME      run name for the default output directory (default: the
+#                    base name of CMD).
+#   --env NAME=VAL   set an environment variable for CMD (repeatable).
+#   --append ARGS    extra kernel command-line arguments (e.g. ignore_loglevel).
+#   --mem SIZE       guest memory (default 2G).
+#   --cpus N         guest CPUs (default 2).
+#   --bzimage        boot the compressed vmlinuz through the BIOS instead of
+#                    the extracted vmlinux through its PVH entry (slower;
+#                    for checking that the two boot the same).
+#   -i, --interactive
+#                    CMD gets the serial line as its terminal (for `bash`);
+#                    type Ctrl-A x to kill the VM.
+#   -q, --quiet      do not copy the console to the terminal (it is still
+#                    saved; shown on failure).
+#   -h, --help       this text.
+#
+# Inside the guest, CMD finds:
+#   SOCKSEC_VM=1, SOCKSEC_VM_OUT (a directory shared writable with the host's
+#   output directory: leave captures and logs there), SOCKSEC_KVER,
+#   SOCKSEC_REPO, SOCKSEC_VM_MODULE (module file name, when one was loaded).
+#
+# Output directory (printed at the end):
+#   console.log   the complete serial console (kernel messages at warning
+#                 level and worse, CMD's output, harness messages)
+#   dmesg.log     the guest's whole kernel log, saved just before power-off
+#                 (missing when the kernel panicked: see console.log, where
+#                 a panic replays the whole kernel log)
+#   result        status=..., rc=..., timings
+#   anything CMD wrote to $SOCKSEC_VM_OUT
+#
+# Exit status: CMD's exit status when the VM ran cleanly.  124 if the VM hit
+# the timeout; 125 on any other harness or kernel failure: no result token
+# (the guest crashed or setup failed), or a kernel WARNING/BUG/Oops/panic/
+# KASAN/UBSAN report on the console or in the kernel log -- even if CMD
+# itself succeeded.  The kernel runs with panic_on_warn=1 oops=panic, so a
+# WARN or an oops stops the VM at once.
+#
+# Environment: SOCKSEC_CACHE (default /var/cache/socksec) holds the kernel
+# and the initramfs, see fetch-kernel.sh; QEMU (default qemu-system-x86_64).
+
+set -euo pipefail
+
+self_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+repo="$(cd "$self_dir/../../.." && pwd -P)"
+prog="run.sh"
+
+die() {
+	echo "$prog: error: $*" >&2
+	exit 125
+}
+usage() {
+	sed -n '/^# Usage:/,/^# Environment:/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+# --- options -------------------------------------------------------------
+
+module=""
+module_set=0
+no_module=0
+preload=()
+timeout_s=300
+out=""
+name=""
+envs=()
+append=""
+mem=2G
+cpus=2
+interactive=0
+quiet=0
+bzimage=0
+
+need_arg() {
+	[[ $# -ge 2 ]] || die "option $1 needs an argument (see --help)"
+}
+while [[ $# -gt 0 ]]; do
+	case "$1" in
+	--module) need_arg "$@"; module="$2"; module_set=1; shift 2 ;;
+	--module=*) module="${1#*=}"; module_set=1; shift ;;
+	--no-module) no_module=1; shift ;;
+	--preload) need_arg "$@"; read -r -a m <<<"$2"; preload+=("${m[@]}"); shift 2 ;;
+	--preload=*) read -r -a m <<<"${1#*=}"; preload+=("${m[@]}"); shift ;;
+	--timeout) need_arg "$@"; timeout_s="$2"; shift 2 ;;
+	--timeout=*) timeout_s="${1#*=}"; shift ;;
+	--out) need_arg "$@"; out="$2"; shift 2 ;;
+	--out=*) out="${1#*=}"; shift ;;
+	--name) need_arg "$@"; name="$2"; shift 2 ;;
+	--name=*) name="${1#*=}"; shift ;;
+	--env) need_arg "$@"; envs+=("$2"); shift 2 ;;
+	--env=*) envs+=("${1#*=}"); shift ;;
+	--append) need_arg "$@"; append+=" $2"; shift 2 ;;
+	--append=*) append+=" ${1#*=}"; shift ;;
+	--mem) need_arg "$@"; mem="$2"; shift 2 ;;
+	--mem=*) mem="${1#*=}"; shift ;;
+	--cpus) need_arg "$@"; cpus="$2"; shift 2 ;;
+	--cpus=*) cpus="${1#*=}"; shift ;;
+	--bzimage) bzimage=1; shift ;;
+	-i | --interactive) interactive=1; shift ;;
+	-q | --quiet) quiet=1; shift ;;
+	-h | --help) usage; exit 0 ;;
+	--) shift; break ;;
+	-*) die "unknown option $1 (see --help)" ;;
+	*) break ;;
+	esac
+done
+[[ $# -gt 0 ]] || die "no command given: run.sh [OPTIONS] -- CMD [ARGS...] (see --help)"
+cmd=("$@")
+
+[[ "$timeout_s" =~ ^[0-9]+$ ]] || die "--timeout wants whole seconds, got '$timeout_s'"
+[[ "$cpus" =~ ^[1-9][0-9]*$ ]] || die "--cpus wants a number, got '$cpus'"
+for e in "${envs[@]}"; do
+	[[ "$e" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "--env wants NAME=VALUE, got '$e'"
+done
+for m in "${preload[@]}"; do
+	[[ "$m" =~ ^[A-Za-z0-9_-]+$ ]] || die "--preload: odd module name '$m'"
+done
+
+if [[ $no_module -eq 1 ]]; then
+	module=""
+elif [[ $module_set -eq 1 ]]; then
+	[[ -f "$module" ]] || die "--module $module: no such file"
+elif [[ -f "$repo/module/socksec.ko" ]]; then
+	module="$repo/module/socksec.ko"
+fi
+
+qemu="${QEMU:-qemu-system-x86_64}"
+for tool in "$qemu" timeout flock cpio modprobe sha256sum; do
+	command -v "$tool" >/dev/null || die "$tool not found"
+done
+
+# --- kernel and initramfs ------------------------------------------------
+
+kdir="$("$self_dir/fetch-kernel.sh")" || die "could not obtain the kernel (fetch-kernel.sh)"
+kver="${kdir##*/kernel-}"
+[[ -f "$kdir/vmlinuz" && -d "$kdir/lib/modules/$kver" ]] || die "incomplete kernel cache $kdir"
+
+# Modules the initramfs loads, in dependency order.
+initrd_modules=(virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay)
+
+find_busybox() {
+	local b l
+	for b in "$(command -v busybox || true)" /bin/busybox /usr/bin/busybox; do
+		[[ -n "$b" && -x "$b" ]] || continue
+		# It runs before any library is there: it must be static.
+		l="$(LC_ALL=C ldd "$b" 2>&1 || true)"
+		[[ "$l" == *"not a dynamic executable"* || "$l" == *"statically linked"* ]] || continue
+		echo "$b"
+		return 0
+	done
+	return 1
+}
+
+build_initramfs() {
+	local bb order inputs stamp img tmp m p
+	bb="$(find_busybox)" || die "no static busybox found: apt-get install busybox-static"
+	order="$(
+		for m in "${initrd_modules[@]}"; do
+			modprobe -d "$kdir" -S "$kver" --show-depends "$m" ||
+				echo "MISSING $m"
+		done | awk '$1 == "insmod" && !seen[$2]++ { print $2 } $1 == "MISSING" { print }'
+	)"
+	if grep -q '^MISSING' <<<"$order"; then
+		die "initramfs modules not found in $kdir: $(grep '^MISSING' <<<"$order" | tr '\n' ' ')"
+	fi
+	inputs="$(
+		echo "format 1 $kver"
+		sha256sum "$self_dir/initramfs-init" "$bb" | awk '{ print $1 }'
+		for p in $order; do
+			sha256sum "$p" | awk '{ print $1 }'
+		done
+	)"
+	img="$kdir/initramfs.cpio"
+	stamp="$kdir/initramfs.inputs"
+	if [[ -f "$img" && -f "$stamp" ]] && [[ "$(cat "$stamp")" == "$inputs" ]]; then
+		return 0
+	fi
+	exec 8>"$kdir/.initramfs.lock"
+	flock 8
+	if [[ -f "$img" && -f "$stamp" ]] && [[ "$(cat "$stamp")" == "$inputs" ]]; then
+		exec 8>&-
+		return 0
+	fi
+	echo "$prog: building initramfs for $kver" >&2
+	tmp="$(mktemp -d "$kdir/.initramfs.XXXXXX")"
+	mkdir -p "$tmp/root/bin" "$tmp/root/modules" "$tmp/root/dev" "$tmp/root/proc" \
+		"$tmp/root/sys" "$tmp/root/mnt"
+	cp "$bb" "$tmp/root/bin/busybox"
+	ln -s busybox "$tmp/root/bin/sh"
+	install -m 0755 "$self_dir/initramfs-init" "$tmp/root/init"
+	for p in $order; do
+		m="$(basename "$p" .ko)"
+		cp "$p" "$tmp/root/modules/$m.ko"
+		echo "$m" >>"$tmp/root/modules/load-order"
+	done
+	(cd "$tmp/root" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc -R 0:0 --quiet) >"$tmp/initramfs.cpio"
+	mv -f "$tmp/initramfs.cpio" "$img"
+	printf '%s\n' "$inputs" >"$stamp"
+	rm -rf "$tmp"
+	exec 8>&-
+}
+build_initramfs
+
+# --- output directory ----------------------------------------------------
+
+if [[ -z "$name" ]]; then
+	name="$(basename -- "${cmd[0]}")"
+fi
+name="${name//[^A-Za-z0-9._-]/_}"
+[[ "$name" != "." && "$name" != ".." && -n "$name" ]] || name=run
+default_out=0
+if [[ -z "$out" ]]; then
+	out="$repo/build/vm/$name"
+	default_out=1
+fi
+mkdir -p "$out"
+out="$(cd "$out" && pwd -P)"
+exec 9>"$out/.vm-lock"
+flock -n 9 || die "another run is using $out (pick another --name or --out)"
+if [[ $default_out -eq 1 ]]; then
+	find "$out" -mindepth 1 -maxdepth 1 ! -name .vm-lock -exec rm -rf {} +
+else
+	rm -rf "$out/.vm" "$out/console.log" "$out/dmesg.log" "$out/result"
+fi
+mkdir -p "$out/.vm"
+
+# --- per-run guest configuration -----------------------------------------
+
+# POSIX single quoting: both busybox sh (stage 1) and bash read config.sh.
+shq() {
+	local s="${1//\'/\'\\\'\'}"
+	printf "'%s'" "$s"
+}
+
+vm_out_guest=/mnt/vm-out
+module_guest=""
+module_name=""
+if [[ -n "$module" ]]; then
+	module_name="$(basename "$module")"
+	# A private copy: the guest loads exactly what was there at start, and
+	# it is reachable even if the original lives under /tmp or /run.
+	cp "$module" "$out/.vm/$module_name"
+	module_guest="$vm_out_guest/.vm/$module_name"
+fi
+stty_size=""
+if [[ $interactive -eq 1 ]] && [[ -t 0 ]]; then
+	stty_size="$(stty size 2>/dev/null || true)"
+fi
+
+{
+	echo "# written by run.sh for one run"
+	echo "VM_KVER=$(shq "$kver")"
+	echo "VM_MODDIR=$(shq "$kdir/lib/modules/$kver")"
+	echo "VM_STAGE2=$(shq "$self_dir/guest-init.sh")"
+	echo "VM_OUT_GUEST=$(shq "$vm_out_guest")"
+	echo "VM_REPO=$(shq "$repo")"
+	echo "VM_MODULE=$(shq "$module_guest")"
+	echo "VM_MODULE_NAME=$(shq "$module_name")"
+	echo "VM_INTERACTIVE=$interactive"
+	echo "VM_TERM=$(shq "${TERM:-}")"
+	echo "VM_STTY_SIZE=$(shq "$stty_size")"
+} >"$out/.vm/config.sh"
+{
+	printf 'VM_CMD=('
+	printf ' %q' "${cmd[@]}"
+	printf ' )\nVM_ENV=('
+	[[ ${#envs[@]} -eq 0 ]] || printf ' %q' "${envs[@]}"
+	printf ' )\nVM_PRELOAD=('
+	[[ ${#preload[@]} -eq 0 ]] || printf ' %q' "${preload[@]}"
+	printf ' )\n'
+} >"$out/.vm/cmd.sh"
+
+# --- boot ----------------------------------------------------------------
+
+kcmdline="console=ttyS0 loglevel=4 printk.time=1 panic_on_warn=1 oops=panic panic=-1"
+# On panic, replay the whole kernel log on the console (dmesg.log cannot be
+# written then).
+kcmdline+=" panic_print=0x20"
+kcmdline+="$append"
+
+# The uncompressed kernel boots through its PVH entry point and saves the
+# xz decompression (about 2 s under TCG); --bzimage boots vmlinuz as is.
+kernel_image="$kdir/vmlinuz"
+if [[ $bzimage -eq 0 && -f "$kdir/vmlinux" ]]; then
+	kernel_image="$kdir/vmlinux"
+fi
+
+p9="security_model=none,multidevs=remap"
+qemu_args=(
+	-accel tcg -cpu max -m "$mem" -smp "$cpus"
+	-nographic -no-reboot -nodefaults
+	-kernel "$kernel_image" -initrd "$kdir/initramfs.cpio"
+	-append "$kcmdline"
+	-virtfs "local,path=/,mount_tag=hostroot,$p9,readonly=on"
+	-virtfs "local,path=$out,mount_tag=vmout,$p9"
+	-device "isa-debug-exit,iobase=0xf4,iosize=0x04"
+)
+# qboot (from qemu-system-data) starts the kernel silently and faster than
+# SeaBIOS, which also prints its banner on the serial line.
+if [[ -f /usr/share/qemu/qboot.rom ]]; then
+	qemu_args+=(-bios /usr/share/qemu/qboot.rom)
+fi
+if [[ $interactive -eq 1 ]]; then
+	# Serial line and monitor share the terminal: Ctrl-A x quits, Ctrl-A c
+	# switches to the monitor.
+	qemu_args+=(-serial mon:stdio)
+else
+	qemu_args+=(-serial stdio -monitor none)
+fi
+
+tmo=()
+if [[ "$timeout_s" -gt 0 ]]; then
+	tmo=(timeout --foreground -k 5 "$timeout_s")
+fi
+
+if [[ $quiet -eq 0 ]]; then
+	echo "$prog: kernel $kver, output in $out" >&2
+fi
+t0="$(date +%s.%N)"
+set +e
+if [[ $interactive -eq 1 ]]; then
+	"${tmo[@]}" "$qemu" "${qemu_args[@]}" 2>&1 | tee "$out/console.raw"
+	st=("${PIPESTATUS[@]}")
+	sed 's/\r$//' "$out/console.raw" >"$out/console.log"
+	rm -f "$out/console.raw"
+elif [[ $quiet -eq 1 ]]; then
+	"${tmo[@]}" "$qemu" "${qemu_args[@]}" </dev/null 2>&1 | sed -u 's/\r$//' >"$out/console.log"
+	st=("${PIPESTATUS[@]}")
+else
+	"${tmo[@]}" "$qemu" "${qemu_args[@]}" </dev/null 2>&1 | sed -u 's/\r$//' | tee "$out/console.log"
+	st=("${PIPESTATUS[@]}")
+fi
+set -e
+qemu_rc="${st[0]}"
+t1="$(date +%s.%N)"
+wall="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')"
+
+# --- verdict -------------------------------------------------------------
+
+console="$out/console.log"
+dmesg_log="$out/dmesg.log"
+
+# Kernel trouble, only on lines the kernel printed (they carry a printk
+# timestamp), so a test's own "WARNING:" output does not count.
+splat_re='\[ *[0-9]+\.[0-9]+\] .*(Kernel panic|WARNING:|BUG:|Oops|KASAN|UBSAN|general protection fault|kernel BUG|INFO: task .* blocked for more than|INFO: rcu_.* detected stall)'
+
+token="$(grep -aoE 'SOCKSEC-VM-RESULT: [0-9]+' "$console" | tail -n 1 | awk '{ print $2 }' || true)"
+harness_err="$(grep -a 'SOCKSEC-VM-ERROR:' "$console" | tail -n 1 || true)"
+splats="$(grep -aEh "$splat_re" "$console" "$dmesg_log" 2>/dev/null | head -n 5 || true)"
+boot_s="$(cat "$out/.vm/cmd-start-uptime" 2>/dev/null || echo "?")"
+
+if [[ "$qemu_rc" -eq 124 || "$qemu_rc" -eq 137 ]]; then
+	status=timeout
+	reason="no result after ${timeout_s}s: VM killed (--timeout)"
+	rc=124
+elif [[ -n "$splats" ]]; then
+	status=kernel-error
+	reason="kernel reported a problem: $(head -n 1 <<<"$splats" | sed 's/^.*\] //')"
+	rc=125
+elif [[ -z "$token" ]]; then
+	status=harness-error
+	if [[ -n "$harness_err" ]]; then
+		reason="${harness_err#*SOCKSEC-VM-ERROR: }"
+	else
+		reason="no SOCKSEC-VM-RESULT token on the console (qemu exit status $qemu_rc)"
+	fi
+	rc=125
+else
+	rc="$token"
+	if [[ "$rc" -eq 0 ]]; then
+		status=pass
+	else
+		status=fail
+	fi
+	reason="command exited with status $rc"
+fi
+
+{
+	echo "status=$status"
+	echo "rc=$rc"
+	echo "reason=$reason"
+	echo "qemu_rc=$qemu_rc"
+	echo "boot_to_cmd_s=$boot_s"
+	echo "wall_s=$wall"
+	echo "kernel=$kver"
+	echo "module=${module_name:-none}"
+	printf 'cmd=%s\n' "${cmd[*]}"
+} >"$out/result"
+
+if [[ "$status" != pass ]]; then
+	{
+		echo
+		echo "===== $prog: $status: $reason"
+		if [[ -n "$splats" ]]; then
+			echo "----- kernel reports:"
+			echo "$splats"
+		fi
+		if [[ $quiet -eq 1 || "$status" == kernel-error || "$status" == harness-error || "$status" == timeout ]]; then
+			echo "----- tail of $console:"
+			tail -n 40 "$console"
+		fi
+		if [[ -f "$dmesg_log" ]]; then
+			echo "----- tail of $dmesg_log:"
+			tail -n 25 "$dmesg_log"
+		else
+			echo "----- no dmesg.log (the guest did not reach the end)"
+		fi
+	} >&2
+fi
+echo "$prog: $status (rc=$rc): boot-to-command ${boot_s}s, total ${wall}s; logs in $out" >&2
+exit "$rc"
