@@ -24,7 +24,7 @@ module:
 	$(MAKE) -C $(KERNELDIR) M=$(CURDIR) W=1 modules
 
 tools:
-	$(MAKE) -C tools
+	$(MAKE) -C tools KSRC=$$(tools/testing/ksrc.sh)
 
 install: all
 	$(MAKE) -C $(KERNELDIR) M=$(CURDIR) modules_install

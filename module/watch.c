@@ -33,6 +33,7 @@ static DEFINE_SPINLOCK(socksec_watch_lock);
 static atomic_t socksec_nwatches = ATOMIC_INIT(0);
 static struct workqueue_struct *socksec_wq;
 
+/* The negative errno an application sees for a refusal. */
 int socksec_reason_errno(enum socksec_reason reason)
 {
 	switch (reason) {

@@ -101,21 +101,23 @@ static int socksec_flag_word(const char *w, size_t n, uint32_t *flags)
 	char *end;
 	unsigned long v;
 
-	if (n == 7 && !strncasecmp(w, "encrypt", n))
+	if (n == 7 && !strncasecmp(w, "encrypt", n)) {
 		*flags |= SOCKSEC_GUARANTEE_ENCRYPTION;
-	else if (n == 8 && !strncasecmp(w, "insecure", n))
-		*flags |= SOCKSEC_ALLOW_INSECURE;
-	else if (n == 4 && !strncasecmp(w, "none", n))
-		;
-	else {
-		errno = 0;
-		v = strtoul(w, &end, 0);
-		if (errno || end != w + n || n == 0 || v > UINT32_MAX) {
-			errno = EINVAL;
-			return -1;
-		}
-		*flags |= (uint32_t)v;
+		return 0;
 	}
+	if (n == 8 && !strncasecmp(w, "insecure", n)) {
+		*flags |= SOCKSEC_ALLOW_INSECURE;
+		return 0;
+	}
+	if (n == 4 && !strncasecmp(w, "none", n))
+		return 0;
+	errno = 0;
+	v = strtoul(w, &end, 0);
+	if (errno || end != w + n || n == 0 || v > UINT32_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	*flags |= (uint32_t)v;
 	return 0;
 }
 

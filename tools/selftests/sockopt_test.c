@@ -107,7 +107,7 @@ TEST_F(sock, bad_input_changes_nothing)
 	ASSERT_EQ(0, ss_set(self->fd, lvl, SOCKSEC_PROTO_IPSEC,
 			    SOCKSEC_GUARANTEE_ENCRYPTION));
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		EXPECT_EQ(cases[i].err, ss_set(self->fd, lvl, cases[i].protocol,
 					       cases[i].flags))
 			TH_LOG("case %zu", i);
@@ -339,7 +339,7 @@ TEST(unsupported_socket_types)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(socks) / sizeof(socks[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(socks); i++) {
 		struct socksec_settings s;
 		int level = socks[i].family == AF_INET ? SOL_IP : SOL_IPV6;
 		int fd = socket(socks[i].family, socks[i].type, socks[i].proto);

@@ -18,6 +18,9 @@
 #include <linux/socksec.h>
 
 #define SYSFS_DIR "/sys/kernel/socksec"
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 
 /* setsockopt() of raw bytes; returns 0 or errno. */
 static inline int ss_set_raw(int fd, int level, const void *p, socklen_t len)

@@ -17,6 +17,7 @@
 #include <socksec.h>
 
 #define SYSFS_DIR "/sys/kernel/socksec"
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 struct opts {
 	int family;
@@ -28,7 +29,7 @@ struct opts {
 	int count;
 };
 
-static void usage(FILE *f)
+static void print_help(FILE *f)
 {
 	fprintf(f,
 		"usage: socksec show\n"
@@ -66,7 +67,7 @@ static int cmd_show(void)
 	size_t i, n;
 	FILE *f;
 
-	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(knobs); i++)
 		if (cat_file(SYSFS_DIR, knobs[i]) < 0 && errno != ENOENT) {
 			perror(knobs[i]);
 			return 1;
@@ -108,9 +109,10 @@ static void print_query(const char *who, int fd)
 		printf("%s: query failed: %s\n", who, strerror(errno));
 		return;
 	}
-	printf("%s: protocol=%s flags=0x%x state=%s mechanism=%s spi_out=0x%08x spi_in=0x%08x enc=%s auth=%s\n",
-	       who, socksec_protocol_name(q.protocol), q.flags, state,
-	       q.mechanism ? socksec_protocol_name(q.mechanism) : "none",
+	printf("%s: protocol=%s flags=0x%x state=%s mechanism=%s ", who,
+	       socksec_protocol_name(q.protocol), q.flags, state,
+	       q.mechanism ? socksec_protocol_name(q.mechanism) : "none");
+	printf("spi_out=0x%08x spi_in=0x%08x enc=%s auth=%s\n",
 	       q.spi_out, q.spi_in, q.enc_alg[0] ? q.enc_alg : "-",
 	       q.auth_alg[0] ? q.auth_alg : "-");
 }
@@ -266,16 +268,22 @@ int main(int argc, char **argv)
 	int c;
 
 	if (argc < 2) {
-		usage(stderr);
+		print_help(stderr);
 		return 2;
 	}
 	cmd = argv[1];
 	optind = 2;
 	while ((c = getopt(argc, argv, "46up:f:m:n:h")) != -1) {
 		switch (c) {
-		case '4': o.family = AF_INET; break;
-		case '6': o.family = AF_INET6; break;
-		case 'u': o.socktype = SOCK_DGRAM; break;
+		case '4':
+			o.family = AF_INET;
+			break;
+		case '6':
+			o.family = AF_INET6;
+			break;
+		case 'u':
+			o.socktype = SOCK_DGRAM;
+			break;
 		case 'p':
 			if (socksec_protocol_parse(optarg, &o.protocol) < 0) {
 				fprintf(stderr, "socksec: bad protocol %s\n", optarg);
@@ -289,10 +297,18 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'm': o.message = optarg; break;
-		case 'n': o.count = atoi(optarg); break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'm':
+			o.message = optarg;
+			break;
+		case 'n':
+			o.count = atoi(optarg);
+			break;
+		case 'h':
+			print_help(stdout);
+			return 0;
+		default:
+			print_help(stderr);
+			return 2;
 		}
 	}
 	if (!strcmp(cmd, "show") && optind == argc)
@@ -303,6 +319,6 @@ int main(int argc, char **argv)
 		return cmd_connect(&o, argv[optind], argv[optind + 1]);
 	if (!strcmp(cmd, "serve") && argc - optind == 1)
 		return cmd_serve(&o, argv[optind]);
-	usage(stderr);
+	print_help(stderr);
 	return 2;
 }

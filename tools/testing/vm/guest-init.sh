@@ -80,9 +80,10 @@ if [[ -n "$VM_MODULE" ]]; then
 		[[ -n "$m" ]] || continue
 		modprobe "$m" || harness_error "modprobe $m (needed by $VM_MODULE_NAME) failed"
 	done
-	insmod "$VM_MODULE" || harness_error "insmod $VM_MODULE_NAME failed"
+	read -r -a params <<<"$VM_MODULE_PARAMS"
+	insmod "$VM_MODULE" "${params[@]}" || harness_error "insmod $VM_MODULE_NAME ${params[*]} failed"
 	export SOCKSEC_VM_MODULE="$VM_MODULE_NAME"
-	echo "SOCKSEC-VM: loaded $VM_MODULE_NAME"
+	echo "SOCKSEC-VM: loaded $VM_MODULE_NAME ${params[*]}"
 fi
 
 # --- the command ---------------------------------------------------------

@@ -25,9 +25,13 @@
 #   --module PATH    insmod this module (its dependencies are modprobed
 #                    first).  Default: module/socksec.ko of this repository
 #                    if it exists.
+#   --module-params "P=V..."
+#                    parameters for that insmod.
 #   --no-module      load no socksec module.
 #   --preload "M..." modprobe these modules before CMD (repeatable).
-#   --timeout SECS   kill the VM after SECS seconds (default 300; 0 = never).
+#   --timeout SECS   stop the VM after SECS seconds (default 300, or none
+#                    with -i; 0 = never).  The guest is first sent an NMI so
+#                    that it panics with backtraces into console.log.
 #   --out DIR        per-run output directory (default build/vm/NAME in the
 #                    repository; the default one is emptied first).
 #   --name NAME      run name for the default output directory (default: the
@@ -87,10 +91,11 @@ usage() {
 # --- options -------------------------------------------------------------
 
 module=""
+module_params=""
 module_set=0
 no_module=0
 preload=()
-timeout_s=300
+timeout_s=""
 out=""
 name=""
 envs=()
@@ -108,6 +113,8 @@ while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--module) need_arg "$@"; module="$2"; module_set=1; shift 2 ;;
 	--module=*) module="${1#*=}"; module_set=1; shift ;;
+	--module-params) need_arg "$@"; module_params="$2"; shift 2 ;;
+	--module-params=*) module_params="${1#*=}"; shift ;;
 	--no-module) no_module=1; shift ;;
 	--preload) need_arg "$@"; read -r -a m <<<"$2"; preload+=("${m[@]}"); shift 2 ;;
 	--preload=*) read -r -a m <<<"${1#*=}"; preload+=("${m[@]}"); shift ;;
@@ -137,6 +144,11 @@ done
 [[ $# -gt 0 ]] || die "no command given: run.sh [OPTIONS] -- CMD [ARGS...] (see --help)"
 cmd=("$@")
 
+if [[ -z "$timeout_s" ]]; then
+	# By hand (-i) there is no deadline unless asked for.
+	timeout_s=300
+	[[ $interactive -eq 0 ]] || timeout_s=0
+fi
 [[ "$timeout_s" =~ ^[0-9]+$ ]] || die "--timeout wants whole seconds, got '$timeout_s'"
 [[ "$cpus" =~ ^[1-9][0-9]*$ ]] || die "--cpus wants a number, got '$cpus'"
 for e in "${envs[@]}"; do
@@ -155,7 +167,7 @@ elif [[ -f "$repo/module/socksec.ko" ]]; then
 fi
 
 qemu="${QEMU:-qemu-system-x86_64}"
-for tool in "$qemu" timeout flock cpio modprobe sha256sum; do
+for tool in "$qemu" timeout flock cpio modprobe sha256sum mkfifo; do
 	command -v "$tool" >/dev/null || die "$tool not found"
 done
 
@@ -287,6 +299,7 @@ fi
 	echo "VM_REPO=$(shq "$repo")"
 	echo "VM_MODULE=$(shq "$module_guest")"
 	echo "VM_MODULE_NAME=$(shq "$module_name")"
+	echo "VM_MODULE_PARAMS=$(shq "$module_params")"
 	echo "VM_INTERACTIVE=$interactive"
 	echo "VM_TERM=$(shq "${TERM:-}")"
 	echo "VM_STTY_SIZE=$(shq "$stty_size")"
@@ -304,9 +317,10 @@ fi
 # --- boot ----------------------------------------------------------------
 
 kcmdline="console=ttyS0 loglevel=4 printk.time=1 panic_on_warn=1 oops=panic panic=-1"
-# On panic, replay the whole kernel log on the console (dmesg.log cannot be
-# written then).
-kcmdline+=" panic_print=0x20"
+# On panic, print all CPUs' backtraces and replay the whole kernel log on the
+# console (dmesg.log cannot be written then).  The watchdog's NMI on timeout
+# panics too (unknown_nmi_panic), for the same report.
+kcmdline+=" panic_print=0x60 unknown_nmi_panic"
 kcmdline+="$append"
 
 # The uncompressed kernel boots through its PVH entry point and saves the
@@ -339,31 +353,107 @@ else
 	qemu_args+=(-serial stdio -monitor none)
 fi
 
-tmo=()
-if [[ "$timeout_s" -gt 0 ]]; then
-	tmo=(timeout --foreground -k 5 "$timeout_s")
+# Host-only run-time files (not in the share the guest sees).
+rt="$(mktemp -d "${TMPDIR:-/tmp}/socksec-vm.XXXXXX")"
+watchdog_pid=""
+# shellcheck disable=SC2317  # called from the EXIT trap
+cleanup() {
+	local pid
+	if [[ -n "$watchdog_pid" ]]; then
+		kill "$watchdog_pid" 2>/dev/null || true
+		wait "$watchdog_pid" 2>/dev/null || true
+	fi
+	pid="$(cat "$rt/qemu.pid" 2>/dev/null || true)"
+	if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+		kill "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$rt"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+qemu_args+=(-pidfile "$rt/qemu.pid")
+if [[ $interactive -eq 0 ]]; then
+	# A monitor the watchdog can talk to.
+	mkfifo "$rt/monitor.in" "$rt/monitor.out"
+	qemu_args+=(-monitor "pipe:$rt/monitor")
 fi
+
+# On timeout: inject an NMI, which the guest turns into a panic
+# (unknown_nmi_panic) that prints every CPU's backtrace and replays the whole
+# kernel log on the console; then make sure QEMU is gone.
+watchdog() {
+	local pid i
+	# Wait without a child process (nothing to leak when we are killed):
+	# a read on a FIFO nobody writes to, with a time limit.
+	if read -r -t "$timeout_s" _ <>"$rt/watchdog.fifo"; then
+		return 0
+	fi
+	pid="$(cat "$rt/qemu.pid" 2>/dev/null)" || return 0
+	kill -0 "$pid" 2>/dev/null || return 0
+	: >"$rt/timed-out"
+	echo "$prog: timeout after ${timeout_s}s, stopping the VM" >&2
+	if [[ $interactive -eq 0 ]]; then
+		# shellcheck disable=SC2016
+		timeout 5 bash -c 'echo nmi >"$1"' _ "$rt/monitor.in" 2>/dev/null || true
+		for ((i = 0; i < 150; i++)); do
+			kill -0 "$pid" 2>/dev/null || return 0
+			sleep 0.1
+		done
+	fi
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	return 0
+}
+
+# What the terminal shows of the console: everything, except that after a
+# panic the kernel replays its whole log (panic_print), which stays in
+# console.log only.
+console_filter() {
+	local line panicked=0
+	while IFS= read -r line || [[ -n "$line" ]]; do
+		if [[ $panicked -eq 1 && "$line" == *"] Linux version "* ]]; then
+			echo "[... kernel log replay after the panic: see $out/console.log ...]"
+			cat >/dev/null
+			return 0
+		fi
+		[[ "$line" != *"Kernel panic - not syncing"* ]] || panicked=1
+		printf '%s\n' "$line"
+	done
+}
 
 if [[ $quiet -eq 0 ]]; then
 	echo "$prog: kernel $kver, output in $out" >&2
 fi
 t0="$(date +%s.%N)"
+if [[ "$timeout_s" -gt 0 ]]; then
+	mkfifo "$rt/watchdog.fifo"
+	watchdog &
+	watchdog_pid=$!
+fi
 set +e
 if [[ $interactive -eq 1 ]]; then
-	"${tmo[@]}" "$qemu" "${qemu_args[@]}" 2>&1 | tee "$out/console.raw"
+	"$qemu" "${qemu_args[@]}" 2>&1 | tee "$out/console.raw"
 	st=("${PIPESTATUS[@]}")
 	sed 's/\r$//' "$out/console.raw" >"$out/console.log"
 	rm -f "$out/console.raw"
 elif [[ $quiet -eq 1 ]]; then
-	"${tmo[@]}" "$qemu" "${qemu_args[@]}" </dev/null 2>&1 | sed -u 's/\r$//' >"$out/console.log"
+	"$qemu" "${qemu_args[@]}" </dev/null 2>&1 | sed -u 's/\r$//' >"$out/console.log"
 	st=("${PIPESTATUS[@]}")
 else
-	"${tmo[@]}" "$qemu" "${qemu_args[@]}" </dev/null 2>&1 | sed -u 's/\r$//' | tee "$out/console.log"
+	"$qemu" "${qemu_args[@]}" </dev/null 2>&1 | sed -u 's/\r$//' | tee "$out/console.log" | console_filter
 	st=("${PIPESTATUS[@]}")
 fi
 set -e
 qemu_rc="${st[0]}"
 t1="$(date +%s.%N)"
+timed_out=0
+[[ -e "$rt/timed-out" ]] && timed_out=1
 wall="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')"
 
 # --- verdict -------------------------------------------------------------
@@ -377,12 +467,16 @@ splat_re='\[ *[0-9]+\.[0-9]+\] .*(Kernel panic|WARNING:|BUG:|Oops|KASAN|UBSAN|ge
 
 token="$(grep -aoE 'SOCKSEC-VM-RESULT: [0-9]+' "$console" | tail -n 1 | awk '{ print $2 }' || true)"
 harness_err="$(grep -a 'SOCKSEC-VM-ERROR:' "$console" | tail -n 1 || true)"
-splats="$(grep -aEh "$splat_re" "$console" "$dmesg_log" 2>/dev/null | head -n 5 || true)"
+# Earliest first (by printk time): the first report is usually the cause,
+# the rest (panic_on_warn's panic, ...) its consequences.  Only the part from
+# the "[" on: a report may follow a test's unterminated output on its line.
+splats="$(grep -aEoh "$splat_re.*" "$console" "$dmesg_log" 2>/dev/null |
+	awk '!seen[$0]++' | sort -s -t ']' -k1.2,1n | head -n 5 || true)"
 boot_s="$(cat "$out/.vm/cmd-start-uptime" 2>/dev/null || echo "?")"
 
-if [[ "$qemu_rc" -eq 124 || "$qemu_rc" -eq 137 ]]; then
+if [[ $timed_out -eq 1 ]]; then
 	status=timeout
-	reason="no result after ${timeout_s}s: VM killed (--timeout)"
+	reason="no result after ${timeout_s}s: VM stopped (--timeout); see the backtraces at the end of console.log"
 	rc=124
 elif [[ -n "$splats" ]]; then
 	status=kernel-error
@@ -426,7 +520,12 @@ if [[ "$status" != pass ]]; then
 			echo "----- kernel reports:"
 			echo "$splats"
 		fi
-		if [[ $quiet -eq 1 || "$status" == kernel-error || "$status" == harness-error || "$status" == timeout ]]; then
+		first="$(head -n 1 <<<"$splats")"
+		if [[ "$status" == kernel-error ]] && n="$(grep -anF -- "$first" "$console" | tail -n 1 | cut -d: -f1)" && [[ -n "$n" ]]; then
+			# The report with its backtrace, from the kernel's replayed log.
+			echo "----- first report, console.log line $n:"
+			tail -n "+$n" "$console" | head -n 50
+		elif [[ $quiet -eq 1 || "$status" == harness-error || "$status" == timeout ]]; then
 			echo "----- tail of $console:"
 			tail -n 40 "$console"
 		fi
