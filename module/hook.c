@@ -37,30 +37,6 @@ static bool socksec_ktls_tx(const struct sock *sk)
 	return tls_get_ctx(sk)->tx_conf != TLS_BASE;
 }
 
-/* Whether a plain (not yet transformed) packet carries payload bytes. */
-static bool socksec_has_payload(const struct sk_buff *skb, u8 family)
-{
-	unsigned int off, len;
-	struct tcphdr _th;
-	const struct tcphdr *th;
-	int proto;
-
-	if (family == NFPROTO_IPV4) {
-		proto = ip_hdr(skb)->protocol;
-		off = skb_network_offset(skb) + ip_hdrlen(skb);
-	} else {
-		off = 0;
-		proto = ipv6_find_hdr(skb, &off, -1, NULL, NULL);
-	}
-	if (proto != IPPROTO_TCP)
-		return true;
-	th = skb_header_pointer(skb, off, sizeof(_th), &_th);
-	if (!th)
-		return true;
-	len = skb->len - off;
-	return len > th->doff * 4U;
-}
-
 static bool socksec_transformed(const struct sk_buff *skb, u8 family)
 {
 	if (family == NFPROTO_IPV4)

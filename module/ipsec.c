@@ -24,75 +24,6 @@
 #define SOCKSEC_POL_PRIO	1000
 #define SOCKSEC_POL_PRIO_BYPASS	999
 
-static enum socksec_xfrm_level socksec_state_level(const struct xfrm_state *x)
-{
-	switch (x->id.proto) {
-	case IPPROTO_AH:
-		return SOCKSEC_XFRM_INTEGRITY;
-	case IPPROTO_ESP:
-		/* rfc4543 is GMAC: an AEAD that authenticates only. */
-		if (x->aead)
-			return strncmp(x->aead->alg_name, "rfc4543", 7) ?
-			       SOCKSEC_XFRM_ENCRYPTED : SOCKSEC_XFRM_INTEGRITY;
-		if (x->ealg && x->props.ealgo != SADB_EALG_NULL &&
-		    strcmp(x->ealg->alg_name, "ecb(cipher_null)"))
-			return SOCKSEC_XFRM_ENCRYPTED;
-		return SOCKSEC_XFRM_INTEGRITY;
-	default:
-		/* IPcomp and others protect nothing. */
-		return SOCKSEC_XFRM_NONE;
-	}
-}
-
-/**
- * socksec_bundle_level - protection an output bundle will apply
- * @dst: the packet's dst
- *
- * The strongest transform of the bundle counts: ESP inside AH encrypts.
- */
-enum socksec_xfrm_level socksec_bundle_level(const struct dst_entry *dst)
-{
-	enum socksec_xfrm_level best = SOCKSEC_XFRM_NONE, l;
-
-	for (; dst && dst->xfrm; dst = xfrm_dst_child(dst)) {
-		if (dst->xfrm->km.state != XFRM_STATE_VALID)
-			continue;
-		l = socksec_state_level(dst->xfrm);
-		if (l > best)
-			best = l;
-	}
-	return best;
-}
-
-/* The outermost ESP or AH header's protocol, SPI and offset. */
-static int socksec_find_spi(struct sk_buff *skb, u8 family, u8 *proto,
-			    __be32 *spi)
-{
-	unsigned int off;
-	__be32 _spi, *p;
-	int nexthdr;
-
-	if (family == NFPROTO_IPV4) {
-		*proto = ip_hdr(skb)->protocol;
-		off = skb_network_offset(skb) + ip_hdrlen(skb);
-	} else {
-		off = 0;
-		nexthdr = ipv6_find_hdr(skb, &off, -1, NULL, NULL);
-		if (nexthdr < 0)
-			return -EINVAL;
-		*proto = nexthdr;
-	}
-	if (*proto == IPPROTO_AH)
-		off += 4;
-	else if (*proto != IPPROTO_ESP)
-		return -EINVAL;
-	p = skb_header_pointer(skb, off, sizeof(_spi), &_spi);
-	if (!p)
-		return -EINVAL;
-	*spi = *p;
-	return 0;
-}
-
 /**
  * socksec_transformed_level - protection of a packet xfrm already produced
  * @net: its namespace
@@ -126,29 +57,6 @@ enum socksec_xfrm_level socksec_transformed_level(struct net *net,
 					      SOCKSEC_XFRM_NONE;
 	xfrm_state_put(x);
 	return l;
-}
-
-/**
- * socksec_secpath_level - protection a received packet arrived with
- * @skb: a packet after xfrm input
- *
- * Every transform of the path counts; the weakest decides, since a clear
- * outer hop cannot be made up by an inner one.
- */
-enum socksec_xfrm_level socksec_secpath_level(const struct sk_buff *skb)
-{
-	enum socksec_xfrm_level best = SOCKSEC_XFRM_NONE, l;
-	struct sec_path *sp = skb_sec_path(skb);
-	int i;
-
-	if (!sp)
-		return SOCKSEC_XFRM_NONE;
-	for (i = 0; i < sp->len; i++) {
-		l = socksec_state_level(sp->xvec[i]);
-		if (l > best)
-			best = l;
-	}
-	return best;
 }
 
 static void socksec_sel_any(struct xfrm_selector *sel, unsigned short family)

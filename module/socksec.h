@@ -3,6 +3,7 @@
  * Internal interfaces between socksec's files. One file per concern:
  *   main.c	module init/exit, pinning
  *   decide.c	pure decision logic (KUnit-tested)
+ *   facts.c	facts about packets and SAs (KUnit-tested)
  *   sockopt.c	the socket options
  *   sysfs.c	/sys/kernel/socksec defaults
  *   netns.c	per-network-namespace state and hook registration
@@ -16,6 +17,7 @@
 
 #include <net/sock.h>
 #include "decide.h"
+#include "facts.h"
 
 /* Counters of /proc/net/socksec, per network namespace. */
 enum socksec_counter {
@@ -86,11 +88,9 @@ int socksec_hooks_register(struct net *net);
 void socksec_hooks_unregister(struct net *net);
 
 /* ipsec.c */
-enum socksec_xfrm_level socksec_bundle_level(const struct dst_entry *dst);
 enum socksec_xfrm_level socksec_transformed_level(struct net *net,
 						  struct sk_buff *skb,
 						  u8 family);
-enum socksec_xfrm_level socksec_secpath_level(const struct sk_buff *skb);
 int socksec_ipsec_sync(struct socksec_net *sn,
 		       const struct socksec_ipsec_cfg *cfg);
 void socksec_ipsec_clear(struct socksec_net *sn);

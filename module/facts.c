@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Facts about packets and SAs that the verdict is made of. These read only
+ * the objects they are given (an SA, a dst chain, an skb), so KUnit checks
+ * them with fabricated ones (kunit/facts_test.c).
+ */
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/xfrm.h>
+#include "facts.h"
+
+/**
+ * socksec_state_level - protection one SA gives
+ * @x: the SA
+ */
+enum socksec_xfrm_level socksec_state_level(const struct xfrm_state *x)
+{
+	switch (x->id.proto) {
+	case IPPROTO_AH:
+		return SOCKSEC_XFRM_INTEGRITY;
+	case IPPROTO_ESP:
+		/* rfc4543 is GMAC: an AEAD that authenticates only. */
+		if (x->aead)
+			return strncmp(x->aead->alg_name, "rfc4543", 7) ?
+			       SOCKSEC_XFRM_ENCRYPTED : SOCKSEC_XFRM_INTEGRITY;
+		if (x->ealg && x->props.ealgo != SADB_EALG_NULL &&
+		    strcmp(x->ealg->alg_name, "ecb(cipher_null)"))
+			return SOCKSEC_XFRM_ENCRYPTED;
+		return SOCKSEC_XFRM_INTEGRITY;
+	default:
+		/* IPcomp and others protect nothing. */
+		return SOCKSEC_XFRM_NONE;
+	}
+}
+
+/**
+ * socksec_bundle_level - protection an output bundle will apply
+ * @dst: the packet's dst
+ *
+ * The strongest transform of the bundle counts: ESP inside AH encrypts.
+ */
+enum socksec_xfrm_level socksec_bundle_level(const struct dst_entry *dst)
+{
+	enum socksec_xfrm_level best = SOCKSEC_XFRM_NONE, l;
+
+	for (; dst && dst->xfrm; dst = xfrm_dst_child(dst)) {
+		if (dst->xfrm->km.state != XFRM_STATE_VALID)
+			continue;
+		l = socksec_state_level(dst->xfrm);
+		if (l > best)
+			best = l;
+	}
+	return best;
+}
+
+/**
+ * socksec_secpath_level - protection a received packet arrived with
+ * @skb: a packet after xfrm input
+ *
+ * As for bundles, the strongest transform counts: the payload was inside
+ * every transform of the path, so one that encrypted is enough.
+ */
+enum socksec_xfrm_level socksec_secpath_level(const struct sk_buff *skb)
+{
+	enum socksec_xfrm_level best = SOCKSEC_XFRM_NONE, l;
+	struct sec_path *sp = skb_sec_path(skb);
+	int i;
+
+	if (!sp)
+		return SOCKSEC_XFRM_NONE;
+	for (i = 0; i < sp->len; i++) {
+		l = socksec_state_level(sp->xvec[i]);
+		if (l > best)
+			best = l;
+	}
+	return best;
+}
+
+/**
+ * socksec_find_spi - protocol and SPI of a packet's outermost ESP/AH header
+ * @skb: the packet, network header set
+ * @family: NFPROTO_IPV4 or NFPROTO_IPV6
+ * @proto: set to IPPROTO_ESP or IPPROTO_AH
+ * @spi: set to the SPI, network byte order
+ *
+ * Return: 0, or -EINVAL when the packet is neither ESP nor AH.
+ */
+int socksec_find_spi(struct sk_buff *skb, u8 family, u8 *proto,
+			    __be32 *spi)
+{
+	unsigned int off;
+	__be32 _spi, *p;
+	int nexthdr;
+
+	if (family == NFPROTO_IPV4) {
+		*proto = ip_hdr(skb)->protocol;
+		off = skb_network_offset(skb) + ip_hdrlen(skb);
+	} else {
+		off = 0;
+		nexthdr = ipv6_find_hdr(skb, &off, -1, NULL, NULL);
+		if (nexthdr < 0)
+			return -EINVAL;
+		*proto = nexthdr;
+	}
+	if (*proto == IPPROTO_AH)
+		off += 4;
+	else if (*proto != IPPROTO_ESP)
+		return -EINVAL;
+	p = skb_header_pointer(skb, off, sizeof(_spi), &_spi);
+	if (!p)
+		return -EINVAL;
+	*spi = *p;
+	return 0;
+}
+
+/**
+ * socksec_has_payload - whether a plain packet carries payload bytes
+ * @skb: the packet, network header set
+ * @family: NFPROTO_IPV4 or NFPROTO_IPV6
+ *
+ * Only TCP can send packets without payload (SYN, ACK, FIN); anything
+ * unparsable counts as payload, which fails closed.
+ */
+bool socksec_has_payload(const struct sk_buff *skb, u8 family)
+{
+	unsigned int off, len;
+	struct tcphdr _th;
+	const struct tcphdr *th;
+	int proto;
+
+	if (family == NFPROTO_IPV4) {
+		proto = ip_hdr(skb)->protocol;
+		off = skb_network_offset(skb) + ip_hdrlen(skb);
+	} else {
+		off = 0;
+		proto = ipv6_find_hdr(skb, &off, -1, NULL, NULL);
+	}
+	if (proto != IPPROTO_TCP)
+		return true;
+	th = skb_header_pointer(skb, off, sizeof(_th), &_th);
+	if (!th)
+		return true;
+	len = skb->len - off;
+	return len > th->doff * 4U;
+}
