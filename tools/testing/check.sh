@@ -92,6 +92,17 @@ else
 fi
 add_totals "  kunit tests" "$logs/kunit.log"
 
+# The harness itself: exit statuses, timeouts, WARN/oops detection.
+if tools/testing/vm/selftest.sh >"$logs/vm-harness.log" 2>&1; then
+	ok "vm harness self-test"
+else
+	bad "vm harness self-test" "$logs/vm-harness.log"
+fi
+read -r hp hf < <(sed -n 's/^selftest: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$logs/vm-harness.log")
+pass=$((pass + ${hp:-0}))
+fail=$((fail + ${hf:-1}))
+note "  harness cases" "${hp:-0} passed, ${hf:-1} failed"
+
 vm selftests --timeout 300 -- tools/testing/guest/selftests.sh
 vm unload --timeout 120 -- tools/testing/guest/unload.sh module/socksec.ko
 for s in tools/testing/ipsec/scenarios/*.sh; do

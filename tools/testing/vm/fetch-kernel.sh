@@ -70,7 +70,9 @@ fi
 # Revision of the headers package, to fetch the very same build.
 hdr_rev="$(dpkg-query -W -f '${Version}' "linux-headers-$kver" 2>/dev/null || true)"
 
-cache_root="${SOCKSEC_CACHE:-/var/cache/socksec}"
+# Canonical and absolute: the VM finds the modules at this path through the
+# host-root share, where an absolute symlink would resolve wrongly.
+cache_root="$(realpath -m -- "${SOCKSEC_CACHE:-/var/cache/socksec}")"
 dest="$cache_root/kernel-$kver"
 stamp="$dest/.complete"
 

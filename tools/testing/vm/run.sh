@@ -321,14 +321,16 @@ kcmdline="console=ttyS0 loglevel=4 printk.time=1 panic_on_warn=1 oops=panic pani
 # console (dmesg.log cannot be written then).  The watchdog's NMI on timeout
 # panics too (unknown_nmi_panic), for the same report.
 kcmdline+=" panic_print=0x60 unknown_nmi_panic"
-kcmdline+="$append"
 
 # The uncompressed kernel boots through its PVH entry point and saves the
 # xz decompression (about 2 s under TCG); --bzimage boots vmlinuz as is.
 kernel_image="$kdir/vmlinuz"
 if [[ $bzimage -eq 0 && -f "$kdir/vmlinux" ]]; then
 	kernel_image="$kdir/vmlinux"
+else
+	kcmdline+=" edd=off"
 fi
+kcmdline+="$append"
 
 p9="security_model=none,multidevs=remap"
 qemu_args=(
@@ -350,7 +352,7 @@ if [[ $interactive -eq 1 ]]; then
 	# switches to the monitor.
 	qemu_args+=(-serial mon:stdio)
 else
-	qemu_args+=(-serial stdio -monitor none)
+	qemu_args+=(-serial stdio)
 fi
 
 # Host-only run-time files (not in the share the guest sees).
@@ -375,7 +377,7 @@ trap 'exit 143' TERM
 
 qemu_args+=(-pidfile "$rt/qemu.pid")
 if [[ $interactive -eq 0 ]]; then
-	# A monitor the watchdog can talk to.
+	# A monitor (off the terminal) the watchdog can talk to.
 	mkfifo "$rt/monitor.in" "$rt/monitor.out"
 	qemu_args+=(-monitor "pipe:$rt/monitor")
 fi
@@ -521,11 +523,20 @@ if [[ "$status" != pass ]]; then
 			echo "$splats"
 		fi
 		first="$(head -n 1 <<<"$splats")"
-		if [[ "$status" == kernel-error ]] && n="$(grep -anF -- "$first" "$console" | tail -n 1 | cut -d: -f1)" && [[ -n "$n" ]]; then
-			# The report with its backtrace, from the kernel's replayed log.
-			echo "----- first report, console.log line $n:"
-			tail -n "+$n" "$console" | head -n 50
-		elif [[ $quiet -eq 1 || "$status" == harness-error || "$status" == timeout ]]; then
+		n=""
+		if [[ "$status" == kernel-error ]]; then
+			# The first report with its backtrace: from the console (the
+			# kernel replays its log there on panic), else from dmesg.log.
+			for f in "$console" "$dmesg_log"; do
+				n="$(grep -anF -- "$first" "$f" 2>/dev/null | tail -n 1 | cut -d: -f1 || true)"
+				if [[ -n "$n" ]]; then
+					echo "----- first report, ${f##*/} line $n:"
+					tail -n "+$n" "$f" | head -n 50
+					break
+				fi
+			done
+		fi
+		if [[ -z "$n" ]] && [[ $quiet -eq 1 || "$status" != fail ]]; then
 			echo "----- tail of $console:"
 			tail -n 40 "$console"
 		fi

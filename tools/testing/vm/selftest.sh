@@ -119,12 +119,18 @@ case_outshare() {
 		failures+=(outshare-file)
 	fi
 }
+case_kmsgwarn() {
+	# A report that does not panic and is below the console log level: found
+	# in dmesg.log.
+	expect kmsgwarn 125 kernel-error -- --no-module -- sh -c \
+		'echo "<4>WARNING: CPU: 0 PID: 1 at selftest (fake report)" >/dev/kmsg'
+}
 case_setuperr() { expect setuperr 125 harness-error -- --no-module --preload no_such_module -- true; }
 case_nofalsealarm() {
 	expect nofalsealarm 0 pass -- --no-module -- sh -c 'echo "WARNING: just a test talking"; echo "BUG: not the kernel"'
 }
 
-all=(pass false exit7 timeout warn oops module hosttools outshare setuperr nofalsealarm)
+all=(pass false exit7 timeout warn oops kmsgwarn module hosttools outshare setuperr nofalsealarm)
 cases=("$@")
 [[ ${#cases[@]} -gt 0 ]] || cases=("${all[@]}")
 for c in "${cases[@]}"; do
