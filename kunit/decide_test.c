@@ -623,10 +623,16 @@ static struct kunit_suite socksec_resolve_suite = {
 #define KTLS_ACK		PKT(0, 0, 0, NONE, 1, 0)
 #define KTLS_OVER_AH		PKT(0, 0, 0, INTEGRITY, 1, 1)
 #define KTLS_OVER_ESP		PKT(0, 0, 0, ENCRYPTED, 1, 1)
-/* The ESP/AH output of xfrm, passing LOCAL_OUT again. */
-#define ESP_OUTPUT		PKT(0, 1, 0, ENCRYPTED, 0, 1)
-#define ESP_OUTPUT_ACK		PKT(0, 1, 0, ENCRYPTED, 0, 0)
-#define AH_OUTPUT		PKT(0, 1, 0, INTEGRITY, 0, 1)
+/*
+ * The ESP/AH output of xfrm, passing LOCAL_OUT again: its level is that of
+ * the SA found again by SPI (NONE when there is none), and its payload is
+ * inside ESP, so the hook reports none (Documentation/design.rst).
+ */
+#define ESP_OUTPUT		PKT(0, 1, 0, ENCRYPTED, 0, 0)
+#define AH_OUTPUT		PKT(0, 1, 0, INTEGRITY, 0, 0)
+#define LOST_SA_OUTPUT		PKT(0, 1, 0, NONE, 0, 0)
+#define ESP_OUTPUT_KTLS		PKT(0, 1, 0, ENCRYPTED, 1, 0)
+#define AH_OUTPUT_KTLS		PKT(0, 1, 0, INTEGRITY, 1, 0)
 /* Over lo. */
 #define LO_CLEAR_DATA		PKT(1, 0, 0, NONE, 0, 1)
 #define LO_CLEAR_SYN		PKT(1, 0, 0, NONE, 0, 0)
@@ -665,8 +671,8 @@ static const struct d_case d_cases[] = {
 	{ "ipsec: ktls alone is not ipsec", 1, 0, ENF, 0, KTLS_DATA, V(DROP), R(NO_SA) },
 	{ "ipsec: ktls over ah", 1, 0, ENF, 0, KTLS_OVER_AH, V(PASS), R(NONE) },
 	{ "ipsec: esp output", 1, 0, ENF, 0, ESP_OUTPUT, V(PASS), R(NONE) },
-	{ "ipsec: esp output, pure ack", 1, 0, ENF, 0, ESP_OUTPUT_ACK, V(PASS), R(NONE) },
 	{ "ipsec: ah output", 1, 0, ENF, 0, AH_OUTPUT, V(PASS), R(NONE) },
+	{ "ipsec: output of an SA not found", 1, 0, ENF, 0, LOST_SA_OUTPUT, V(DROP), R(NO_SA) },
 	{ "ipsec+encrypt: esp data", 1, G, ENF, 0, ESP_DATA, V(PASS), R(NONE) },
 	{ "ipsec+encrypt: esp syn", 1, G, ENF, 0, ESP_SYN, V(PASS), R(NONE) },
 	{ "ipsec+encrypt: esp-null/ah data refused", 1, G, ENF, 0, AH_DATA, V(DROP), R(WEAK_SA) },
@@ -675,6 +681,10 @@ static const struct d_case d_cases[] = {
 	{ "ipsec+encrypt: ktls over esp-null", 1, G, ENF, 0, KTLS_OVER_AH, V(DROP), R(WEAK_SA) },
 	{ "ipsec+encrypt: queued syn", 1, G, ENF, 0, QUEUED_SYN, V(PASS), R(NONE) },
 	{ "ipsec+encrypt: esp output", 1, G, ENF, 0, ESP_OUTPUT, V(PASS), R(NONE) },
+	{ "ipsec+encrypt: released from queue via esp-null", 1, G, ENF, 0, AH_OUTPUT, V(DROP), R(WEAK_SA) },
+	{ "ipsec+encrypt: esp-null output with ktls", 1, G, ENF, 0, AH_OUTPUT_KTLS, V(DROP), R(WEAK_SA) },
+	{ "ipsec+encrypt, audit: esp-null output", 1, G, AUD, 0, AH_OUTPUT, V(PASS_AUDIT), R(WEAK_SA) },
+	{ "ipsec+insecure: output of an SA not found", 1, A, ENF, 0, LOST_SA_OUTPUT, V(PASS_INSECURE), R(NO_SA) },
 	{ "ipsec+insecure: clear data allowed", 1, A, ENF, 0, CLEAR_DATA, V(PASS_INSECURE), R(NO_SA) },
 	{ "ipsec+insecure: clear syn allowed", 1, A, ENF, 0, CLEAR_SYN, V(PASS_INSECURE), R(NO_SA) },
 	{ "ipsec+insecure: queued syn still held", 1, A, ENF, 0, QUEUED_SYN, V(PASS), R(NONE) },
@@ -711,6 +721,10 @@ static const struct d_case d_cases[] = {
 	{ "ipsec2: ktls alone", 2, 0, ENF, 0, KTLS_DATA, V(DROP), R(NO_SA) },
 	{ "ipsec2+encrypt: esp-null", 2, G, ENF, 0, AH_DATA, V(DROP), R(WEAK_SA) },
 	{ "ipsec2+encrypt: esp", 2, G, ENF, 0, ESP_DATA, V(PASS), R(NONE) },
+	{ "ipsec2+encrypt: esp output", 2, G, ENF, 0, ESP_OUTPUT, V(PASS), R(NONE) },
+	{ "ipsec2+encrypt: esp-null output", 2, G, ENF, 0, AH_OUTPUT, V(DROP), R(WEAK_SA) },
+	{ "any+encrypt: released from queue via esp-null", 4, G, ENF, 0, AH_OUTPUT, V(DROP), R(WEAK_SA) },
+	{ "any: output of an SA not found", 4, 0, ENF, 0, LOST_SA_OUTPUT, V(DROP), R(NO_SA) },
 	{ "ipsec2+insecure: clear", 2, A, ENF, 0, CLEAR_DATA, V(PASS_INSECURE), R(NO_SA) },
 	{ "ipsec2, audit: clear", 2, 0, AUD, 0, CLEAR_DATA, V(PASS_AUDIT), R(NO_SA) },
 	{ "ipsec2, off: clear", 2, 0, OFF, 0, CLEAR_DATA, V(PASS_OFF), R(NONE) },
@@ -726,7 +740,9 @@ static const struct d_case d_cases[] = {
 	{ "ktls: ah does not replace tls", 3, 0, ENF, 0, AH_DATA, V(DROP), R(NO_KTLS) },
 	{ "ktls: queue does not replace tls", 3, 0, ENF, 0, QUEUED_DATA, V(DROP), R(NO_KTLS) },
 	{ "ktls: tls over esp", 3, 0, ENF, 0, KTLS_OVER_ESP, V(PASS), R(NONE) },
-	{ "ktls: esp output, pure ack", 3, 0, ENF, 0, ESP_OUTPUT_ACK, V(PASS), R(NONE) },
+	{ "ktls: esp output", 3, 0, ENF, 0, ESP_OUTPUT, V(PASS), R(NONE) },
+	{ "ktls: esp output with tls", 3, 0, ENF, 0, ESP_OUTPUT_KTLS, V(PASS), R(NONE) },
+	{ "ktls+encrypt: esp-null output, judged before", 3, G, ENF, 0, AH_OUTPUT, V(PASS), R(NONE) },
 	{ "ktls+encrypt: tls always encrypts", 3, G, ENF, 0, KTLS_DATA, V(PASS), R(NONE) },
 	{ "ktls+encrypt: tls over esp-null", 3, G, ENF, 0, KTLS_OVER_AH, V(PASS), R(NONE) },
 	{ "ktls+encrypt: syn before tls", 3, G, ENF, 0, CLEAR_SYN, V(PASS), R(NONE) },
@@ -749,6 +765,9 @@ static const struct d_case d_cases[] = {
 	{ "any: syn before either", 4, 0, ENF, 0, CLEAR_SYN, V(PASS), R(NONE) },
 	{ "any: clear data dropped", 4, 0, ENF, 0, CLEAR_DATA, V(DROP), R(NO_SA) },
 	{ "any: esp output", 4, 0, ENF, 0, ESP_OUTPUT, V(PASS), R(NONE) },
+	{ "any: ah output", 4, 0, ENF, 0, AH_OUTPUT, V(PASS), R(NONE) },
+	{ "any+encrypt: esp output", 4, G, ENF, 0, ESP_OUTPUT, V(PASS), R(NONE) },
+	{ "any+encrypt: esp-null output with tls", 4, G, ENF, 0, AH_OUTPUT_KTLS, V(PASS), R(NONE) },
 	{ "any+encrypt: esp data", 4, G, ENF, 0, ESP_DATA, V(PASS), R(NONE) },
 	{ "any+encrypt: tls data", 4, G, ENF, 0, KTLS_DATA, V(PASS), R(NONE) },
 	{ "any+encrypt: esp-null data", 4, G, ENF, 0, AH_DATA, V(DROP), R(WEAK_SA) },
@@ -950,6 +969,23 @@ static void decide_properties_test(struct kunit *test)
 			o = d_run(p, fl, m, pl, &g);
 			KUNIT_EXPECT_EQ(test, r.v, o.v);
 			KUNIT_EXPECT_EQ(test, r.r, o.r);
+		}
+		/*
+		 * xfrm's output of a packet (payload hidden in ESP) is judged
+		 * like a payload packet on that SA: the level is what counts,
+		 * whether or not the packet waited on the queue before.
+		 */
+		if ((ipsec_only || p == 4) && !q) {
+			struct d_run plain;
+
+			g = f;
+			g.has_payload = true;
+			plain = d_run(p, fl, m, pl, &g);
+			g.transformed = true;
+			g.has_payload = false;
+			o = d_run(p, fl, m, pl, &g);
+			KUNIT_EXPECT_EQ(test, plain.v, o.v);
+			KUNIT_EXPECT_EQ(test, plain.r, o.r);
 		}
 		/* IPSEC2 asks of packets what IPSEC asks. */
 		if (p == 2) {

@@ -185,7 +185,12 @@ enum socksec_verdict socksec_decide(const struct socksec_effective *eff,
 			*reason = SOCKSEC_R_NO_KTLS;
 		break;
 	case SOCKSEC_PROTO_ANY:
-		ok = socksec_ipsec_ok(eff, f) || socksec_ktls_ok(f);
+		/*
+		 * xfrm's output has its payload inside ESP: only the SA (or
+		 * kTLS underneath) can vouch for it, not its lack of payload.
+		 */
+		ok = socksec_ipsec_ok(eff, f) ||
+		     (f->transformed ? f->ktls_tx : socksec_ktls_ok(f));
 		if (!ok)
 			*reason = socksec_ipsec_reason(eff, f);
 		break;

@@ -85,12 +85,13 @@ step uapi-header-standalone sh -c 'echo "#include <linux/socksec.h>" |
 	cc -Iuapi -Wall -Werror -x c -fsyntax-only -'
 step sparse sparse_module
 step checkpatch checkpatch
+rm -f build/kunit/ktap.log
 if tools/testing/kunit/run.sh >"$logs/kunit.log" 2>&1; then
 	ok "kunit run"
 else
 	bad "kunit run" "$logs/kunit.log"
 fi
-add_totals "  kunit tests" "$logs/kunit.log"
+add_totals "  kunit tests" build/kunit/ktap.log
 
 # The harness itself: exit statuses, timeouts, WARN/oops detection.
 if tools/testing/vm/selftest.sh >"$logs/vm-harness.log" 2>&1; then

@@ -102,7 +102,9 @@ command -v "$QEMU" >/dev/null || die "missing $QEMU (apt-get install qemu-system
 if [ -z "$BUSYBOX" ]; then
 	BUSYBOX=$(command -v busybox || true)
 fi
-[ -n "$BUSYBOX" ] && [ -x "$BUSYBOX" ] || die "missing busybox (apt-get install busybox-static)"
+if [ -z "$BUSYBOX" ] || [ ! -x "$BUSYBOX" ]; then
+	die "missing busybox (apt-get install busybox-static)"
+fi
 if readelf -lW "$BUSYBOX" 2>/dev/null | grep -q 'INTERP'; then
 	die "$BUSYBOX is dynamically linked; install busybox-static or set BUSYBOX"
 fi
@@ -151,6 +153,7 @@ ensure_source() {
 	fi
 	log "extracting $TARBALL into $CACHE"
 	local tmp
+	rm -rf "$CACHE"/.extract.*	# left by an interrupted extraction
 	tmp=$(mktemp -d "$CACHE/.extract.XXXXXX")
 	tar -xJf "$TARBALL" -C "$tmp"
 	[ -f "$tmp/$SRC_PKG/Makefile" ] || die "$TARBALL has no $SRC_PKG/Makefile"
@@ -163,8 +166,9 @@ ensure_source() {
 	exec 8>&-
 }
 ensure_source
-[ ! -e "$SRC/.config" ] && [ ! -d "$SRC/include/config" ] ||
+if [ -e "$SRC/.config" ] || [ -d "$SRC/include/config" ]; then
 	die "$SRC has been configured in place; O= builds need a clean tree (make -C $SRC mrproper)"
+fi
 
 # --------------------------------------------------------------- kernel ---
 HOST_CC=$(gcc --version | head -n1)
@@ -191,7 +195,7 @@ verify_config() {
 		CONFIG_*=*)
 			if ! grep -qxF -- "$line" "$cfg"; then
 				sym=${line%%=*}
-				got=$(grep -E "^(# )?$sym[= ]" "$cfg" || echo "absent")
+				got=$(grep -E "^(# )?${sym}[= ]" "$cfg" || echo "absent")
 				echo "  requested $line, got: $got" >&2
 				bad=1
 			fi ;;
@@ -239,7 +243,7 @@ build_kernel() {
 	for f in "$BZIMAGE" "$GEN_CPIO" "$KDIR/Module.symvers" "$KDIR/vmlinux"; do
 		[ -f "$f" ] || die "kernel build did not produce $f"
 	done
-	echo "$(elapsed "$t0")" >"$KBASE/build-seconds"
+	elapsed "$t0" >"$KBASE/build-seconds"
 	touch "$KSTAMP"
 	log "kernel built in $(cat "$KBASE/build-seconds") s"
 }
@@ -278,7 +282,9 @@ if [ ${#REPLACE[@]} -gt 0 ]; then
 		rel=${r%%=*}
 		file=${r#*=}
 		case $rel in /*|*..*|"") die "--replace: bad path '$rel'" ;; esac
-		[ "$rel" != "$r" ] && [ -f "$file" ] || die "--replace: expected REL=FILE, got '$r'"
+		if [ "$rel" = "$r" ] || [ ! -f "$file" ]; then
+			die "--replace: expected REL=FILE (an existing file), got '$r'"
+		fi
 		[ -f "$STAGE/$rel" ] || die "--replace: $rel is not a staged file"
 		cp "$file" "$STAGE/$rel"
 		log "replaced $rel with $file"
@@ -366,7 +372,7 @@ sed -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' \
 log "QEMU exited with $QRC after $(elapsed "$T_QEMU") s"
 
 fail=0
-problem() { printf '[kunit] FAIL: %s\n' "$*" >&2; fail=1; }
+problem() { printf "[kunit] FAIL: %s\n" "$*"; fail=1; }
 if [ "$QRC" = 124 ] || [ "$QRC" = 137 ]; then
 	problem "guest did not finish within ${TIMEOUT}s"
 elif [ "$QRC" != 0 ]; then
@@ -399,8 +405,9 @@ python3 "$SRC/tools/testing/kunit/kunit.py" parse --json="$LOGDIR/results.json" 
 	"$KTAP" >"$PARSE_LOG" 2>&1
 PRC=$?
 set -e
-# The full report (one line per test) is in the log; show all but passes.
-grep -v '\[PASSED\]' "$PARSE_LOG" || true
+# The full report (one line per test) is in the log; show failures, their
+# diagnostics and the totals, not the passes and their banners.
+grep -vE '\[PASSED\]|^\[[0-9:]+\] =+( [^[]* =+)?$' "$PARSE_LOG" || true
 if grep -q '^Traceback' "$PARSE_LOG" || ! grep -q 'Testing complete\.' "$PARSE_LOG"; then
 	log "kunit.py parse misbehaved (exit $PRC); relying on ktap_check.py alone"
 elif [ "$PRC" != 0 ]; then
