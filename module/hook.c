@@ -117,6 +117,26 @@ static bool socksec_out_requirement(const struct sk_buff *skb, struct sock *sk,
 	return true;
 }
 
+/*
+ * A protected packet of a socket passed. If the socket still caches xfrm's
+ * queue dst from when it waited, drop it: xfrm considers that dst valid
+ * forever, so every later packet would wait on the queue too instead of
+ * taking the bundle of the SA that now exists. sk_dst_reset() is lockless.
+ */
+static void socksec_out_secured(struct sock *sk)
+{
+	struct dst_entry *dst;
+	bool queued;
+
+	socksec_watch_secured(sk);
+	rcu_read_lock();
+	dst = rcu_dereference(sk->sk_dst_cache);
+	queued = dst && (dst->flags & DST_XFRM_QUEUE);
+	rcu_read_unlock();
+	if (queued)
+		sk_dst_reset(sk);
+}
+
 static unsigned int socksec_out(struct sk_buff *skb,
 				const struct nf_hook_state *state, u8 family)
 {
@@ -146,7 +166,7 @@ static unsigned int socksec_out(struct sk_buff *skb,
 		}
 		socksec_count(sn, SOCKSEC_C_OUT_PROTECTED);
 		if (own)
-			socksec_watch_secured(sk);
+			socksec_out_secured(sk);
 		return NF_ACCEPT;
 	case SOCKSEC_PASS_OFF:
 		return NF_ACCEPT;
@@ -196,6 +216,30 @@ static struct sock *socksec_in_lookup(struct sk_buff *skb,
 }
 
 /*
+ * A UDP datagram that arrived under IPsec for a port nobody listens on
+ * would be answered with an ICMP port unreachable quoting its decrypted
+ * payload, in clear: a protected peer's data reflected onto the wire.
+ * Drop it silently instead. (TCP answers with a payload-less reset.)
+ */
+static unsigned int socksec_in_orphan(struct socksec_net *sn,
+				      struct sk_buff *skb, u8 family)
+{
+	unsigned int off = 0;
+	int proto;
+
+	if (!skb_sec_path(skb))
+		return NF_ACCEPT;
+	if (family == NFPROTO_IPV4)
+		proto = ip_hdr(skb)->protocol;
+	else
+		proto = ipv6_find_hdr(skb, &off, -1, NULL, NULL);
+	if (proto != IPPROTO_UDP)
+		return NF_ACCEPT;
+	socksec_count(sn, SOCKSEC_C_IN_ORPHAN);
+	return NF_DROP;
+}
+
+/*
  * Ingress: clear text for a socket that requires IPsec never reaches it.
  * Only IPsec is checked here; kernel TLS protects inbound payload itself
  * once installed, and its handshake arrives in clear by design.
@@ -219,7 +263,7 @@ static unsigned int socksec_in(struct sk_buff *skb,
 		return NF_ACCEPT;
 	sk = socksec_in_lookup(skb, state, family);
 	if (!sk)
-		return NF_ACCEPT;
+		return socksec_in_orphan(sn, skb, family);
 	full = sk_to_full_sk(sk);
 	set = full && sk_fullsock(full) ? socksec_sk_settings(full) : NULL;
 	if (!set)

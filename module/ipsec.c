@@ -23,6 +23,8 @@
 /* Priorities: loopback bypass above the protecting policies. */
 #define SOCKSEC_POL_PRIO	1000
 #define SOCKSEC_POL_PRIO_BYPASS	999
+/* Backoff of xfrm's hold queue after a kick (the kernel's minimum). */
+#define SOCKSEC_QUEUE_TMO_MIN	(HZ / 10)
 
 /**
  * socksec_transformed_level - protection of a packet xfrm already produced
@@ -123,7 +125,8 @@ static int socksec_pol_add(struct socksec_net *sn, struct xfrm_policy *pol)
 		return err;
 	}
 	/* Our allocation reference stays with us until removal. */
-	sn->pol[sn->npol++] = pol;
+	WRITE_ONCE(sn->pol[sn->npol], pol);
+	sn->npol++;
 	return 0;
 }
 
@@ -140,9 +143,10 @@ void socksec_ipsec_clear(struct socksec_net *sn)
 	while (sn->npol) {
 		struct xfrm_policy *pol = sn->pol[--sn->npol];
 
+		WRITE_ONCE(sn->pol[sn->npol], NULL);
 		xfrm_policy_delete(pol, XFRM_POLICY_OUT);
+		/* Freed after an RCU grace period: socksec_km_notify() is safe. */
 		xfrm_pol_put(pol);
-		sn->pol[sn->npol] = NULL;
 	}
 	if (sn->larval_drop_set) {
 		WRITE_ONCE(sn->net->xfrm.sysctl_larval_drop,
@@ -242,23 +246,30 @@ static void socksec_query_state(struct socksec_query *q,
 		strscpy(q->auth_alg, x->aalg->alg_name, SOCKSEC_ALG_NAME_LEN);
 }
 
+/* A connected socket's addresses, as xfrm sees them (v4-mapped as v4). */
+static unsigned short socksec_sk_addrs(const struct sock *sk,
+				       const xfrm_address_t **local,
+				       const xfrm_address_t **remote)
+{
+	if (sk->sk_family == AF_INET6 &&
+	    !ipv6_addr_v4mapped(&sk->sk_v6_daddr)) {
+		*local = (const xfrm_address_t *)&sk->sk_v6_rcv_saddr;
+		*remote = (const xfrm_address_t *)&sk->sk_v6_daddr;
+		return AF_INET6;
+	}
+	*local = (const xfrm_address_t *)&sk->sk_rcv_saddr;
+	*remote = (const xfrm_address_t *)&sk->sk_daddr;
+	return AF_INET;
+}
+
 /* The inbound SA of a connected socket: the one from its peer to it. */
 static u32 socksec_inbound_spi(struct sock *sk, u8 proto)
 {
 	const xfrm_address_t *local, *remote;
-	unsigned short family = sk->sk_family;
+	unsigned short family = socksec_sk_addrs(sk, &local, &remote);
 	struct xfrm_state *x;
 	u32 spi = 0;
 
-	if (family == AF_INET6 && ipv6_addr_v4mapped(&sk->sk_v6_daddr))
-		family = AF_INET;
-	if (family == AF_INET) {
-		local = (const xfrm_address_t *)&sk->sk_rcv_saddr;
-		remote = (const xfrm_address_t *)&sk->sk_daddr;
-	} else {
-		local = (const xfrm_address_t *)&sk->sk_v6_rcv_saddr;
-		remote = (const xfrm_address_t *)&sk->sk_v6_daddr;
-	}
 	x = xfrm_state_lookup_byaddr(sock_net(sk), READ_ONCE(sk->sk_mark),
 				     local, remote, proto, family);
 	if (x) {
@@ -267,6 +278,30 @@ static u32 socksec_inbound_spi(struct sock *sk, u8 proto)
 		xfrm_state_put(x);
 	}
 	return spi;
+}
+
+/**
+ * socksec_ipsec_forget_acquire - drop the pending ACQUIRE of a refused flow
+ * @sk: a socket aborted because nothing answered in time
+ *
+ * While a larval (acquire) state exists the kernel sends no new ACQUIRE for
+ * the flow (net.core.xfrm_acq_expires, 30 s by default). Once socksec has
+ * given up on the connection, the next attempt should ask the IKE daemon
+ * afresh, e.g. right after the administrator started it.
+ */
+void socksec_ipsec_forget_acquire(struct sock *sk)
+{
+	const xfrm_address_t *local, *remote;
+	unsigned short family = socksec_sk_addrs(sk, &local, &remote);
+	struct xfrm_state *x;
+
+	x = xfrm_state_lookup_byaddr(sock_net(sk), READ_ONCE(sk->sk_mark),
+				     remote, local, IPPROTO_ESP, family);
+	if (!x)
+		return;
+	if (x->km.state == XFRM_STATE_ACQ)
+		xfrm_state_delete(x);
+	xfrm_state_put(x);
 }
 
 /**
@@ -311,4 +346,75 @@ void socksec_ipsec_query(struct sock *sk, struct socksec_query *q)
 	q->spi_in = socksec_inbound_spi(sk, x->id.proto);
 out:
 	rcu_read_unlock();
+}
+
+/*
+ * Packets held on a policy's queue are retried with an exponential backoff
+ * (100 ms doubling up to 60 s) that keeps growing while nothing answers,
+ * and is shared by every flow of the policy. When an SA is added the
+ * queue of socksec's policies is retried at once, so a connection that
+ * waits for an IKE daemon started late leaves as soon as its SA exists.
+ */
+static void socksec_pol_kick(struct xfrm_policy *pol, u32 reqid)
+{
+	struct xfrm_policy_queue *pq = &pol->polq;
+
+	if (pol->xfrm_nr != 1 || pol->xfrm_vec[0].reqid != reqid)
+		return;
+	spin_lock_bh(&pq->hold_queue.lock);
+	if (timer_pending(&pq->hold_timer)) {
+		pq->timeout = SOCKSEC_QUEUE_TMO_MIN;
+		/* The pending timer keeps the policy reference it holds. */
+		mod_timer(&pq->hold_timer, jiffies);
+	}
+	spin_unlock_bh(&pq->hold_queue.lock);
+}
+
+static int socksec_km_notify(struct xfrm_state *x, const struct km_event *c)
+{
+	struct socksec_net *sn;
+	struct xfrm_policy *pol;
+	unsigned int i;
+
+	if (c->event != XFRM_MSG_NEWSA && c->event != XFRM_MSG_UPDSA)
+		return 0;
+	sn = socksec_net(xs_net(x));
+	/* km notifiers run under rcu_read_lock(); policies die after RCU. */
+	for (i = 0; i < ARRAY_SIZE(sn->pol); i++) {
+		pol = READ_ONCE(sn->pol[i]);
+		if (pol)
+			socksec_pol_kick(pol, x->props.reqid);
+	}
+	return 0;
+}
+
+/* socksec asks no IKE daemon itself: others answer ACQUIREs. */
+static int socksec_km_acquire(struct xfrm_state *x, struct xfrm_tmpl *t,
+			      struct xfrm_policy *xp)
+{
+	return -EINVAL;
+}
+
+static struct xfrm_policy *socksec_km_compile(struct sock *sk, int opt,
+					      u8 *data, int len, int *dir)
+{
+	*dir = -EINVAL;
+	return NULL;
+}
+
+static struct xfrm_mgr socksec_km = {
+	.notify		= socksec_km_notify,
+	.acquire	= socksec_km_acquire,
+	.compile_policy	= socksec_km_compile,
+};
+
+int socksec_ipsec_init(void)
+{
+	xfrm_register_km(&socksec_km);
+	return 0;
+}
+
+void socksec_ipsec_exit(void)
+{
+	xfrm_unregister_km(&socksec_km);
 }

@@ -34,6 +34,9 @@ static int __init socksec_init(void)
 	err = socksec_watch_init();
 	if (err)
 		goto err_watch;
+	err = socksec_ipsec_init();
+	if (err)
+		goto err_ipsec;
 	/* Enforcement in every namespace before any socket can ask for it. */
 	err = socksec_netns_init();
 	if (err)
@@ -47,6 +50,8 @@ static int __init socksec_init(void)
 err_sockopt:
 	socksec_netns_exit();
 err_netns:
+	socksec_ipsec_exit();
+err_ipsec:
 	socksec_watch_exit();
 err_watch:
 	socksec_sysfs_exit();
@@ -58,6 +63,7 @@ static void __exit socksec_exit(void)
 {
 	socksec_sockopt_exit();
 	socksec_netns_exit();
+	socksec_ipsec_exit();
 	socksec_watch_exit();
 	socksec_sysfs_exit();
 }

@@ -23,6 +23,7 @@ static const char *const socksec_counter_names[__SOCKSEC_C_MAX] = {
 	[SOCKSEC_C_IN_INSECURE]	  = "in_insecure_allowed",
 	[SOCKSEC_C_IN_AUDIT]	  = "in_audit",
 	[SOCKSEC_C_IN_DROPPED]	  = "in_dropped",
+	[SOCKSEC_C_IN_ORPHAN]	  = "in_protected_orphan_dropped",
 };
 
 static void socksec_proc_counters(struct seq_file *seq, struct socksec_net *sn)

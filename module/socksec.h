@@ -32,6 +32,7 @@ enum socksec_counter {
 	SOCKSEC_C_IN_INSECURE,
 	SOCKSEC_C_IN_AUDIT,
 	SOCKSEC_C_IN_DROPPED,		/* ingress clear text dropped */
+	SOCKSEC_C_IN_ORPHAN,		/* protected UDP for no socket dropped */
 	__SOCKSEC_C_MAX
 };
 
@@ -88,6 +89,8 @@ int socksec_hooks_register(struct net *net);
 void socksec_hooks_unregister(struct net *net);
 
 /* ipsec.c */
+int socksec_ipsec_init(void);
+void socksec_ipsec_exit(void);
 enum socksec_xfrm_level socksec_transformed_level(struct net *net,
 						  struct sk_buff *skb,
 						  u8 family);
@@ -95,6 +98,7 @@ int socksec_ipsec_sync(struct socksec_net *sn,
 		       const struct socksec_ipsec_cfg *cfg);
 void socksec_ipsec_clear(struct socksec_net *sn);
 void socksec_ipsec_query(struct sock *sk, struct socksec_query *q);
+void socksec_ipsec_forget_acquire(struct sock *sk);
 
 /* watch.c */
 void socksec_watch_held(struct sock *sk);

@@ -88,8 +88,11 @@ static void socksec_watch_work(struct work_struct *work)
 	spin_unlock_bh(&socksec_watch_lock);
 	atomic_dec(&socksec_nwatches);
 
-	if (abort && !sock_flag(w->sk, SOCK_DEAD))
+	if (abort && !sock_flag(w->sk, SOCK_DEAD)) {
+		if (w->reason == SOCKSEC_R_HOLD_TIMEOUT)
+			socksec_ipsec_forget_acquire(w->sk);
 		socksec_abort(w->sk, w->reason);
+	}
 	sock_put(w->sk);
 	kfree_rcu(w, rcu);
 }

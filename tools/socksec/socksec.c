@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -27,6 +28,7 @@ struct opts {
 	int protect;
 	const char *message;
 	int count;
+	int interval_ms;
 };
 
 static void print_help(FILE *f)
@@ -34,9 +36,12 @@ static void print_help(FILE *f)
 	fprintf(f,
 		"usage: socksec show\n"
 		"       socksec set KNOB VALUE\n"
-		"       socksec connect [-4|-6] [-u] [-p PROTO] [-f FLAGS] [-m MSG] HOST PORT\n"
+		"       socksec connect [-4|-6] [-u] [-p PROTO] [-f FLAGS] [-m MSG]\n"
+		"                       [-c COUNT] [-i MS] HOST PORT\n"
 		"       socksec serve [-4|-6] [-u] [-p PROTO] [-f FLAGS] [-n COUNT] PORT\n"
 		"PROTO: default ipsec ipsec2 ktls any; FLAGS: encrypt,insecure or a number;\n"
+		"connect sends MSG COUNT times (default 1), MS apart, awaiting each echo;\n"
+		"serve echoes until each peer closes, for COUNT peers (0: forever).\n"
 		"without -p the socket is left unprotected.\n");
 }
 
@@ -157,7 +162,7 @@ static int exchange(int fd, const char *msg)
 	ssize_t n;
 
 	if (send(fd, msg, strlen(msg), 0) < 0) {
-		printf("send: %s\n", strerror(errno));
+		printf("send: %s (errno %d)\n", strerror(errno), errno);
 		return 1;
 	}
 	if (poll(&p, 1, 5000) <= 0) {
@@ -165,8 +170,9 @@ static int exchange(int fd, const char *msg)
 		return 1;
 	}
 	n = recv(fd, buf, sizeof(buf) - 1, 0);
-	if (n < 0) {
-		printf("recv: %s\n", strerror(errno));
+	if (n <= 0) {
+		printf("recv: %s (errno %d)\n", n ? strerror(errno) : "closed",
+		       n ? errno : 0);
 		return 1;
 	}
 	buf[n] = '\0';
@@ -174,24 +180,44 @@ static int exchange(int fd, const char *msg)
 	return 0;
 }
 
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
 static int cmd_connect(const struct opts *o, const char *host,
 		       const char *port)
 {
 	struct addrinfo *ai;
-	int fd, ret;
+	int fd, ret = 0, i;
+	long t0;
 
 	if (resolve(o, host, port, 0, &ai) < 0)
 		return 1;
 	fd = open_socket(o, ai);
 	if (fd < 0)
 		goto out_free;
+	t0 = now_ms();
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-		/* Scripts match this line, errno name included. */
-		printf("connect: %s (errno %d)\n", strerror(errno), errno);
+		/* Scripts match this line: errno number and time taken. */
+		printf("connect: %s (errno %d) after %ld ms\n", strerror(errno),
+		       errno, now_ms() - t0);
 		ret = 3;
 		goto out_close;
 	}
-	ret = exchange(fd, o->message);
+	printf("connected in %ld ms\n", now_ms() - t0);
+	for (i = 0; i < o->count; i++) {
+		if (i && o->interval_ms)
+			usleep(o->interval_ms * 1000);
+		ret = exchange(fd, o->message);
+		if (ret) {
+			printf("exchange %d of %d failed\n", i + 1, o->count);
+			break;
+		}
+	}
 	print_query("client", fd);
 out_close:
 	close(fd);
@@ -202,29 +228,36 @@ out_free:
 	return 1;
 }
 
+/* TCP: accept one peer and echo until it closes. UDP: echo one datagram. */
 static int serve_one(int lfd, int socktype)
 {
-	char buf[4096];
-	ssize_t n;
-	int fd = lfd;
 	struct sockaddr_storage peer;
 	socklen_t plen = sizeof(peer);
+	char buf[4096];
+	ssize_t n;
+	int fd, echoed = 0;
 
-	if (socktype == SOCK_STREAM) {
-		fd = accept(lfd, NULL, NULL);
-		if (fd < 0) {
-			perror("accept");
-			return 1;
-		}
+	if (socktype != SOCK_STREAM) {
+		n = recvfrom(lfd, buf, sizeof(buf), 0, (struct sockaddr *)&peer,
+			     &plen);
+		if (n > 0)
+			sendto(lfd, buf, n, 0, (struct sockaddr *)&peer, plen);
+		print_query("server", lfd);
+		return n > 0 ? 0 : 1;
 	}
-	n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&peer, &plen);
-	if (n > 0)
-		sendto(fd, buf, n, 0, socktype == SOCK_STREAM ? NULL :
-		       (struct sockaddr *)&peer, socktype == SOCK_STREAM ? 0 : plen);
-	print_query("server", fd);
-	if (fd != lfd)
-		close(fd);
-	return n > 0 ? 0 : 1;
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0) {
+		perror("accept");
+		return 1;
+	}
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		if (!echoed++)
+			print_query("server", fd);
+		if (send(fd, buf, n, 0) < 0)
+			break;
+	}
+	close(fd);
+	return echoed ? 0 : 1;
 }
 
 static int cmd_serve(const struct opts *o, const char *port)
@@ -273,7 +306,7 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "46up:f:m:n:h")) != -1) {
+	while ((c = getopt(argc, argv, "46up:f:m:n:c:i:h")) != -1) {
 		switch (c) {
 		case '4':
 			o.family = AF_INET;
@@ -301,7 +334,11 @@ int main(int argc, char **argv)
 			o.message = optarg;
 			break;
 		case 'n':
+		case 'c':
 			o.count = atoi(optarg);
+			break;
+		case 'i':
+			o.interval_ms = atoi(optarg);
 			break;
 		case 'h':
 			print_help(stdout);
