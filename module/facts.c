@@ -89,8 +89,7 @@ enum socksec_xfrm_level socksec_secpath_level(const struct sk_buff *skb)
  *
  * Return: 0, or -EINVAL when the packet is neither ESP nor AH.
  */
-int socksec_find_spi(struct sk_buff *skb, u8 family, u8 *proto,
-			    __be32 *spi)
+int socksec_find_spi(struct sk_buff *skb, u8 family, u8 *proto, __be32 *spi)
 {
 	unsigned int off;
 	__be32 _spi, *p;

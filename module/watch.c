@@ -13,6 +13,9 @@
  */
 
 #include <linux/hashtable.h>
+#include <linux/sched.h>
+#include <net/inet_sock.h>
+#include <net/ipv6.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include "socksec.h"
@@ -26,6 +29,8 @@ struct socksec_watch {
 	enum socksec_reason reason;	/* why it is aborted if it fires */
 	bool secured;			/* a protected packet passed since */
 	bool refused;			/* abort regardless of later packets */
+	pid_t pid;			/* who sent the first packet, if known */
+	char comm[TASK_COMM_LEN];
 };
 
 static DEFINE_HASHTABLE(socksec_watches, 8);
@@ -56,21 +61,41 @@ static struct socksec_watch *socksec_watch_find(const struct sock *sk)
 	return NULL;
 }
 
-static void socksec_abort(struct sock *sk, enum socksec_reason reason)
+/* Name the process that waited and the connection's addresses. */
+static void socksec_abort_log(const struct socksec_watch *w, int err)
 {
+	const struct inet_sock *inet = inet_sk(w->sk);
+	const struct sock *sk = w->sk;
+	const char *proto = sk->sk_protocol == IPPROTO_TCP ? "TCP" : "UDP";
+
+	if (sk->sk_family == AF_INET6 && !ipv6_addr_v4mapped(&sk->sk_v6_daddr))
+		pr_notice_ratelimited("aborted %s connection (%s, error %d): pid %d comm %s [%pI6c]:%u -> [%pI6c]:%u\n",
+				      proto, socksec_reason_name(w->reason), err,
+				      w->pid, w->comm, &sk->sk_v6_rcv_saddr,
+				      ntohs(inet->inet_sport), &sk->sk_v6_daddr,
+				      ntohs(inet->inet_dport));
+	else
+		pr_notice_ratelimited("aborted %s connection (%s, error %d): pid %d comm %s %pI4:%u -> %pI4:%u\n",
+				      proto, socksec_reason_name(w->reason), err,
+				      w->pid, w->comm, &inet->inet_rcv_saddr,
+				      ntohs(inet->inet_sport), &inet->inet_daddr,
+				      ntohs(inet->inet_dport));
+}
+
+static void socksec_abort(const struct socksec_watch *w)
+{
+	struct sock *sk = w->sk;
 	struct socksec_net *sn = socksec_net(sock_net(sk));
 	const struct socksec_iset *set;
-	int err = -socksec_reason_errno(reason);
+	int err = -socksec_reason_errno(w->reason);
 
-	atomic_long_inc(&sn->aborted[reason]);
+	atomic_long_inc(&sn->aborted[w->reason]);
 	rcu_read_lock();
 	set = socksec_sk_settings(sk);
 	trace_socksec_verdict(sk, false, true, set ? set->protocol : 0,
-			      set ? set->flags : 0, socksec_reason_name(reason));
+			      set ? set->flags : 0, socksec_reason_name(w->reason));
 	rcu_read_unlock();
-	pr_notice_ratelimited("aborted %s socket (%s): error %d\n",
-			      sk->sk_protocol == IPPROTO_TCP ? "TCP" : "UDP",
-			      socksec_reason_name(reason), -err);
+	socksec_abort_log(w, err);
 	/* tcp_abort() or udp_abort(): report err, close the connection. */
 	if (sk->sk_prot->diag_destroy)
 		sk->sk_prot->diag_destroy(sk, err);
@@ -91,7 +116,7 @@ static void socksec_watch_work(struct work_struct *work)
 	if (abort && !sock_flag(w->sk, SOCK_DEAD)) {
 		if (w->reason == SOCKSEC_R_HOLD_TIMEOUT)
 			socksec_ipsec_forget_acquire(w->sk);
-		socksec_abort(w->sk, w->reason);
+		socksec_abort(w);
 	}
 	sock_put(w->sk);
 	kfree_rcu(w, rcu);
@@ -138,6 +163,12 @@ static void socksec_watch_arm(struct sock *sk, enum socksec_reason reason,
 	w->sk = sk;
 	w->reason = reason;
 	w->refused = refuse;
+	if (in_task()) {
+		w->pid = task_pid_nr(current);
+		get_task_comm(w->comm, current);
+	} else {
+		strscpy(w->comm, "-", sizeof(w->comm));
+	}
 	INIT_DELAYED_WORK(&w->work, socksec_watch_work);
 	hash_add_rcu(socksec_watches, &w->node, (unsigned long)sk);
 	atomic_inc(&socksec_nwatches);
