@@ -216,10 +216,11 @@ static struct sock *socksec_in_lookup(struct sk_buff *skb,
 }
 
 /*
- * A UDP datagram that arrived under IPsec for a port nobody listens on
- * would be answered with an ICMP port unreachable quoting its decrypted
- * payload, in clear: a protected peer's data reflected onto the wire.
- * Drop it silently instead. (TCP answers with a payload-less reset.)
+ * A packet that arrived under IPsec for no socket would be answered in
+ * clear: a UDP datagram with an ICMP port unreachable quoting its decrypted
+ * payload, a TCP segment (say, a SYN-ACK for a connection socksec has just
+ * refused) with a reset by the control socket, which carries no mark and
+ * so takes no SA. Drop it silently instead.
  */
 static unsigned int socksec_in_orphan(struct socksec_net *sn,
 				      struct sk_buff *skb, u8 family)
@@ -233,7 +234,7 @@ static unsigned int socksec_in_orphan(struct socksec_net *sn,
 		proto = ip_hdr(skb)->protocol;
 	else
 		proto = ipv6_find_hdr(skb, &off, -1, NULL, NULL);
-	if (proto != IPPROTO_UDP)
+	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
 		return NF_ACCEPT;
 	socksec_count(sn, SOCKSEC_C_IN_ORPHAN);
 	return NF_DROP;

@@ -348,6 +348,44 @@ out:
 	rcu_read_unlock();
 }
 
+/**
+ * socksec_ipsec_unqueue - take a refused socket's packets off xfrm's queue
+ * @sk: the socket being aborted
+ *
+ * Left there, they would be retried (and trigger ACQUIREs) for up to a
+ * minute, and leave once an SA appears, long after the application was
+ * told its connection failed.
+ */
+void socksec_ipsec_unqueue(struct sock *sk)
+{
+	struct socksec_net *sn = socksec_net(sock_net(sk));
+	struct sk_buff_head gone;
+	struct sk_buff *skb, *tmp;
+	struct xfrm_policy *pol;
+	unsigned int i;
+
+	__skb_queue_head_init(&gone);
+	rcu_read_lock();
+	for (i = 0; i < ARRAY_SIZE(sn->pol); i++) {
+		struct sk_buff_head *q;
+
+		pol = READ_ONCE(sn->pol[i]);
+		if (!pol)
+			continue;
+		q = &pol->polq.hold_queue;
+		spin_lock_bh(&q->lock);
+		skb_queue_walk_safe(q, skb, tmp) {
+			if (skb->sk != sk)
+				continue;
+			__skb_unlink(skb, q);
+			__skb_queue_tail(&gone, skb);
+		}
+		spin_unlock_bh(&q->lock);
+	}
+	rcu_read_unlock();
+	__skb_queue_purge(&gone);
+}
+
 /*
  * Packets held on a policy's queue are retried with an exponential backoff
  * (100 ms doubling up to 60 s) that keeps growing while nothing answers,

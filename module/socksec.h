@@ -32,7 +32,7 @@ enum socksec_counter {
 	SOCKSEC_C_IN_INSECURE,
 	SOCKSEC_C_IN_AUDIT,
 	SOCKSEC_C_IN_DROPPED,		/* ingress clear text dropped */
-	SOCKSEC_C_IN_ORPHAN,		/* protected UDP for no socket dropped */
+	SOCKSEC_C_IN_ORPHAN,		/* protected packets for no socket */
 	__SOCKSEC_C_MAX
 };
 
@@ -99,6 +99,7 @@ int socksec_ipsec_sync(struct socksec_net *sn,
 void socksec_ipsec_clear(struct socksec_net *sn);
 void socksec_ipsec_query(struct sock *sk, struct socksec_query *q);
 void socksec_ipsec_forget_acquire(struct sock *sk);
+void socksec_ipsec_unqueue(struct sock *sk);
 
 /* watch.c */
 void socksec_watch_held(struct sock *sk);

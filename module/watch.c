@@ -114,6 +114,7 @@ static void socksec_watch_work(struct work_struct *work)
 	atomic_dec(&socksec_nwatches);
 
 	if (abort && !sock_flag(w->sk, SOCK_DEAD)) {
+		socksec_ipsec_unqueue(w->sk);
 		if (w->reason == SOCKSEC_R_HOLD_TIMEOUT)
 			socksec_ipsec_forget_acquire(w->sk);
 		socksec_abort(w);

@@ -58,11 +58,14 @@
 #   xfrm_sa_count NS SRC DST [REQID]
 #                            installed (non-larval) ESP SAs SRC -> DST
 #   xfrm_larval_count NS     larval (ACQUIRE pending) states
-#   xfrm_mark_policy NS [MARK [REQID]]
+#   xfrm_mark_policy NS [MARK [REQID [LO6]]]
 #                            emulate socksec: global OUT policies (v4+v6)
 #                            matching MARK with "tmpl proto esp mode
-#                            transport reqid REQID", and a higher-priority
-#                            allow policy for marked loopback traffic
+#                            transport reqid REQID", and higher-priority
+#                            allow policies for marked loopback traffic
+#   xfrm_loopback_allow_v6 NS [MARK]
+#                            allow marked traffic to ::1 and NS's own IPv6
+#                            addresses (IPv6 misses "dev lo", see below)
 #   ss_bg NS NAME CMD...     run CMD in NS in the background, output in
 #                            $SS_STATE/NAME.log; sets SS_BG_PID
 #   ss_stop_pid PID [SECS]   SIGTERM, wait, SIGKILL; reaps
@@ -74,7 +77,8 @@
 #                            line and exits 1 if anything failed
 #
 # Variables (set before sourcing to override): SS_NS_A SS_NS_B SS_IF_A
-# SS_IF_B SS_A4 SS_B4 SS_A6 SS_B6 SS_MARK SS_REQID SS_STATE (scratch dir,
+# SS_IF_B SS_A4 SS_B4 SS_A6 SS_B6 SS_MARK SS_REQID SS_LOG_TAG (suffix for
+# saved charon logs) SS_STATE (scratch dir,
 # must not be under /run) SS_OUT (captures and logs; default
 # $SOCKSEC_VM_OUT) SS_CHARON (charon binary) SS_CHARON_LOGLEVEL SS_KEEP=1
 # (keep SS_STATE).  Outside the VM (SOCKSEC_VM unset) nothing runs unless
@@ -126,6 +130,7 @@ SS_SOCKPROBE="$SS_DIR/sockprobe.py"
 
 declare -gA SS_CHARON_PID=()
 declare -gA SS_CHARON_VARIANT=()
+declare -gA SS_CHARON_TAG=()
 declare -gA SS_CAPTURE_PID=()
 declare -gA SS_CAPTURE_LOG=()
 declare -ga SS_BG_PIDS=()
@@ -169,7 +174,8 @@ ss_pid_alive() {
 
 # Reap a child without tripping set -e, whatever its status.
 ss_reap() {
-	wait "$1" 2>/dev/null || true
+	# The braces also silence bash's "Killed" job notice.
+	{ wait "$1"; } 2>/dev/null || true
 }
 
 # ss_stop_pid PID [SECS]: SIGTERM, wait up to SECS (default 5), SIGKILL.
@@ -296,8 +302,11 @@ ss_preload_crypto() {
 	# xfrm_user for ip xfrm and charon, ESP, then what aes256gcm16 and
 	# null-sha256 instantiate; autoloading them on the first SA takes
 	# seconds over 9p and would distort the first connect latency.
+	# seqiv/echainiv take the kernel's default RNG ("stdrng"): drbg and
+	# its entropy source are modules too.
 	for m in xfrm_user esp4 esp6 aesni_intel ghash_clmulni_intel gcm \
-		ghash_generic seqiv echainiv authenc crypto_null sha256_ssse3; do
+		ghash_generic seqiv echainiv authenc crypto_null sha256_ssse3 \
+		jitterentropy_rng drbg ansi_cprng; do
 		modprobe -q "$m" 2>/dev/null || missing+=("$m")
 	done
 	if [[ ${#missing[@]} -gt 0 ]]; then
@@ -366,6 +375,7 @@ charon {
 		charon {
 			path = $d/charon.log
 			time_format = %H:%M:%S
+			time_add_ms = yes
 			ike_name = yes
 			append = no
 			flush_line = yes
@@ -400,6 +410,7 @@ charon_start() {
 	ss_preload_crypto
 
 	d="$(ss_charon_dir "$ns")"
+	ss_save_charon_log "$ns"
 	rm -rf "$d"
 	mkdir -p "$d/run" "$d/swanctl"
 	chmod 0700 "$d/swanctl"
@@ -421,6 +432,7 @@ charon_start() {
 	pid=$!
 	SS_CHARON_PID[$ns]=$pid
 	SS_CHARON_VARIANT[$ns]="$variant"
+	SS_CHARON_TAG[$ns]="${SS_LOG_TAG:-}"
 	if ! ss_wait 30 "charon in $ns to create its vici socket" \
 		eval "[[ -S '$d/run/charon.vici' ]] || ! kill -0 $pid"; then
 		ss_log "charon $ns: last log lines:"
@@ -442,7 +454,7 @@ charon_start() {
 	# Connections with start_action = trap are trapped while loading;
 	# wait until the trap manager lists them (bounded).
 	local want
-	want="$(grep -c 'start_action *= *trap' "$conf" || true)"
+	want="$(grep -cE '^[[:space:]]*start_action[[:space:]]*=[[:space:]]*trap' "$conf" || true)"
 	if [[ "$want" -gt 0 ]]; then
 		ss_wait 10 "$want trap(s) in $ns" eval \
 			"[[ \$(ss_swanctl '$ns' --list-pols --trap 2>/dev/null | grep -cE '^[^ ]+/[^ ]+, ') -ge $want ]]" || {
@@ -451,6 +463,16 @@ charon_start() {
 		}
 	fi
 	return 0
+}
+
+# ss_save_charon_log NS: copy NS's charon log to $SS_OUT as
+# charon-NS[.TAG].log (TAG: $SS_LOG_TAG when that charon started).
+ss_save_charon_log() {
+	local ns="$1" d tag
+	d="$(ss_charon_dir "$ns")"
+	[[ -f "$d/charon.log" && "$SS_OUT" != "$SS_STATE" ]] || return 0
+	tag="${SS_CHARON_TAG[$ns]:-}"
+	cp "$d/charon.log" "$SS_OUT/charon-$ns${tag:+.$tag}.log" 2>/dev/null || true
 }
 
 charon_running() {
@@ -496,20 +518,40 @@ xfrm_larval_count() {
 	ip -n "$1" xfrm state 2>/dev/null | grep -c 'spi 0x00000000' || true
 }
 
-# xfrm_mark_policy NS [MARK [REQID]]: what socksec's on-demand mode installs,
-# done by hand: marked traffic must go through ESP with REQID; marked
-# loopback traffic is allowed in clear (it never reaches a wire).
+# xfrm_mark_policy NS [MARK [REQID [LO6]]]: what socksec's on-demand mode
+# installs, done by hand: marked traffic must go through ESP with REQID;
+# marked loopback traffic is allowed in clear (it never reaches a wire).
+# IPv4 loopback is matched with "dev lo" (a local route sets flowi4_oif to
+# lo).  IPv6 route lookups leave flowi6_oif at 0, so "dev lo" misses
+# IPv6 loopback flows at connect() (their packets get queued, an ACQUIRE
+# goes out, and only the queue's re-lookup 100 ms later, which decodes
+# oif from the skb, lets them through).  LO6=addr (default) therefore
+# adds allow policies for ::1 and each IPv6 address of NS; LO6=dev keeps
+# only "dev lo" (to show the problem).
 xfrm_mark_policy() {
-	local ns="$1" mark="${2:-$SS_MARK}" reqid="${3:-$SS_REQID}"
-	local m="mark $mark mask $mark"
+	local ns="$1" mark="${2:-$SS_MARK}" reqid="${3:-$SS_REQID}" lo6="${4:-addr}"
+	local m="mark $mark mask $mark" a
 	ip -n "$ns" xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dev lo dir out $m \
 		priority 10 action allow
 	ip -n "$ns" xfrm policy add src ::/0 dst ::/0 dev lo dir out $m \
 		priority 10 action allow
+	if [[ "$lo6" == addr ]]; then
+		xfrm_loopback_allow_v6 "$ns" "$mark"
+	fi
 	ip -n "$ns" xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dir out $m \
 		priority 100 tmpl proto esp mode transport reqid "$reqid"
 	ip -n "$ns" xfrm policy add src ::/0 dst ::/0 dir out $m \
 		priority 100 tmpl proto esp mode transport reqid "$reqid"
+}
+
+# xfrm_loopback_allow_v6 NS [MARK]: allow marked traffic to ::1 and to NS's
+# own IPv6 addresses (see xfrm_mark_policy).
+xfrm_loopback_allow_v6() {
+	local ns="$1" mark="${2:-$SS_MARK}" a
+	for a in $( (echo ::1; ip -n "$ns" -6 -o addr show | awk '{ print $4 }' | cut -d/ -f1) | sort -u); do
+		ip -n "$ns" xfrm policy add src ::/0 dst "$a/128" dir out \
+			mark "$mark" mask "$mark" priority 10 action allow
+	done
 }
 
 # --- captures ----------------------------------------------------------------
@@ -588,15 +630,15 @@ ss_pcapscan() {
 
 count_esp() {
 	local f="$1" a=()
-	[[ -n "${2:-}" ]] && a+=(--src "$2")
-	[[ -n "${3:-}" ]] && a+=(--dst "$3")
+	if [[ -n "${2:-}" ]]; then a+=(--src "$2"); fi
+	if [[ -n "${3:-}" ]]; then a+=(--dst "$3"); fi
 	ss_pcapscan "$f" "${a[@]}" --key esp
 }
 
 count_ike() {
 	local f="$1" a=()
-	[[ -n "${2:-}" ]] && a+=(--src "$2")
-	[[ -n "${3:-}" ]] && a+=(--dst "$3")
+	if [[ -n "${2:-}" ]]; then a+=(--src "$2"); fi
+	if [[ -n "${3:-}" ]]; then a+=(--dst "$3"); fi
 	ss_pcapscan "$f" "${a[@]}" --key ike
 }
 
@@ -611,10 +653,12 @@ count_clear_port() {
 # ss_show_frames FILE N,N,...: print (at most 20) frames with tshark.
 ss_show_frames() {
 	local f="$1" list="$2" filter
-	list="$(tr ',' '\n' <<<"$list" | head -n 20 | tr '\n' ' ')"
-	filter="frame.number in {${list% }}"
+	# tshark 4.0 wants "frame.number == N || ..." (no set syntax).
+	filter="$(tr ',' '\n' <<<"$list" | head -n 20 | sed 's/^/frame.number == /' | paste -sd'|' | sed 's/|/ || /g')"
+	[[ -n "$filter" ]] || return 0
 	if command -v tshark >/dev/null; then
-		tshark -r "$f" -n -Y "$filter" -x 2>/dev/null | sed 's/^/#   /' >&2 || true
+		tshark -r "$f" -n -t r -Y "$filter" 2>/dev/null | sed 's/^/#   /' >&2 || true
+		tshark -r "$f" -n -Y "$filter" -x 2>/dev/null | head -n 60 | sed 's/^/#   /' >&2 || true
 	else
 		ss_log "(tshark not installed: offending frames $list)"
 	fi
@@ -622,8 +666,11 @@ ss_show_frames() {
 
 # assert_no_cleartext FILE MARKER [PORT]
 assert_no_cleartext() {
-	local f="$1" marker="$2" port="${3:-}" out a=(--marker "$marker")
-	[[ -n "$port" ]] && a+=(--port "$port")
+	local f="$1" marker="$2" port="${3:-}" out a
+	a=(--marker "$marker")
+	if [[ -n "$port" ]]; then
+		a+=(--port "$port")
+	fi
 	if [[ ! -s "$f" ]]; then
 		ss_log "assert_no_cleartext: $f missing or empty: nothing proven"
 		return 1
@@ -744,8 +791,7 @@ ss_collect_logs() {
 	[[ "$SS_OUT" != "$SS_STATE" ]] || return 0
 	for d in "$SS_STATE"/charon-*; do
 		[[ -d "$d" ]] || continue
-		ns="${d##*/charon-}"
-		cp "$d/charon.log" "$SS_OUT/charon-$ns.log" 2>/dev/null || true
+		ss_save_charon_log "${d##*/charon-}"
 	done
 	for d in "$SS_STATE"/*.log; do
 		[[ -f "$d" ]] || continue

@@ -45,10 +45,12 @@ SO_MARK = getattr(socket, "SO_MARK", 36)
 
 
 def errname(ex):
-    if isinstance(ex, socket.timeout):
-        return "TIMEOUT"
+    # Python's own timeout (settimeout) has no errno; the kernel's
+    # ETIMEDOUT is also a TimeoutError (socket.timeout) but has one.
     if isinstance(ex, OSError) and ex.errno:
         return errno.errorcode.get(ex.errno, str(ex.errno))
+    if isinstance(ex, socket.timeout):
+        return "TIMEOUT"
     return type(ex).__name__
 
 
