@@ -8,6 +8,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
+#include <linux/udp.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/xfrm.h>
@@ -87,31 +88,46 @@ enum socksec_xfrm_level socksec_secpath_level(const struct sk_buff *skb)
  * @proto: set to IPPROTO_ESP or IPPROTO_AH
  * @spi: set to the SPI, network byte order
  *
+ * Only ever called for packets xfrm produced, so a UDP packet is ESP in
+ * UDP (NAT traversal).
+ *
  * Return: 0, or -EINVAL when the packet is neither ESP nor AH.
  */
 int socksec_find_spi(struct sk_buff *skb, u8 family, u8 *proto, __be32 *spi)
 {
-	unsigned int off;
+	/* Stop at AH: ipv6_find_hdr() otherwise walks past it. */
+	int flags = IP6_FH_F_AUTH;
+	unsigned int off = 0;
 	__be32 _spi, *p;
 	int nexthdr;
 
 	if (family == NFPROTO_IPV4) {
-		*proto = ip_hdr(skb)->protocol;
+		nexthdr = ip_hdr(skb)->protocol;
 		off = skb_network_offset(skb) + ip_hdrlen(skb);
 	} else {
-		off = 0;
-		nexthdr = ipv6_find_hdr(skb, &off, -1, NULL, NULL);
+		nexthdr = ipv6_find_hdr(skb, &off, -1, NULL, &flags);
 		if (nexthdr < 0)
 			return -EINVAL;
-		*proto = nexthdr;
 	}
-	if (*proto == IPPROTO_AH)
+	switch (nexthdr) {
+	case IPPROTO_AH:
 		off += 4;
-	else if (*proto != IPPROTO_ESP)
+		break;
+	case IPPROTO_UDP:
+		/* ESP in UDP (NAT traversal): the SPI follows the UDP header. */
+		off += sizeof(struct udphdr);
+		nexthdr = IPPROTO_ESP;
+		break;
+	case IPPROTO_ESP:
+		break;
+	default:
 		return -EINVAL;
+	}
 	p = skb_header_pointer(skb, off, sizeof(_spi), &_spi);
-	if (!p)
+	/* SPI 0 is the non-ESP marker of IKE in UDP: not xfrm's output. */
+	if (!p || !*p)
 		return -EINVAL;
+	*proto = nexthdr;
 	*spi = *p;
 	return 0;
 }

@@ -11,6 +11,9 @@
  * queues the packets meanwhile, so connect() just waits. Sockets that
  * allow clear text carry the next mark bit, matched by a policy whose
  * template is optional: negotiation starts, packets are not held.
+ *
+ * In mode=audit both templates are optional (socksec only reports what it
+ * would refuse, so nothing may be held); in mode=off there are no policies.
  */
 
 #include <linux/ip.h>
@@ -167,7 +170,8 @@ static int socksec_ipsec_add_family(struct socksec_net *sn,
 	socksec_sel_any(&sel, family);
 	err = socksec_pol_add(sn, socksec_pol_new(sn->net, family, &sel, req,
 						  both, SOCKSEC_POL_PRIO,
-						  cfg->reqid, false));
+						  cfg->reqid,
+						  cfg->mode == SOCKSEC_MODE_AUDIT));
 	if (err)
 		return err;
 	err = socksec_pol_add(sn, socksec_pol_new(sn->net, family, &sel, opt,
@@ -211,7 +215,7 @@ int socksec_ipsec_sync(struct socksec_net *sn,
 
 	lockdep_assert_held(&socksec_cfg_lock);
 	socksec_ipsec_clear(sn);
-	if (!cfg->reqid || !cfg->mark)
+	if (!cfg->reqid || !cfg->mark || cfg->mode == SOCKSEC_MODE_OFF)
 		return 0;
 	err = socksec_ipsec_add_family(sn, cfg, AF_INET);
 	if (err)

@@ -42,6 +42,7 @@ struct socksec_ipsec_cfg {
 	u32 mark;		/* mark bit of sockets that require IPsec */
 	u32 hold_timeout_ms;	/* how long packets may wait for an SA */
 	bool protect_loopback;
+	enum socksec_mode mode;
 };
 
 /* The mark of sockets that try IPsec but accept clear text. */

@@ -58,6 +58,7 @@ void socksec_ipsec_cfg_get(struct socksec_ipsec_cfg *cfg)
 	cfg->mark = READ_ONCE(socksec_ipsec.mark);
 	cfg->hold_timeout_ms = READ_ONCE(socksec_ipsec.hold_timeout_ms);
 	cfg->protect_loopback = READ_ONCE(socksec_defaults.protect_loopback);
+	cfg->mode = READ_ONCE(socksec_defaults.mode);
 }
 
 static ssize_t default_protocol_show(struct kobject *kobj,
@@ -115,6 +116,8 @@ static ssize_t mode_store(struct kobject *kobj, struct kobj_attribute *attr,
 	if (err)
 		return err;
 	WRITE_ONCE(socksec_defaults.mode, m);
+	/* Audit must not hold packets, off must not touch them: see ipsec.c. */
+	socksec_ipsec_resync_all();
 	return count;
 }
 

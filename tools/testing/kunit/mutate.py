@@ -4,17 +4,18 @@
 
 usage: mutate.py [NAME ...]
 
-Each mutant below is a small, plausible bug in module/decide.c. For each,
-run.sh builds socksec_kunit.ko from a staged copy of the sources with the
-mutant in place of decide.c (the repository file is never touched), runs
-the suites, and must fail; a mutant the suites let pass "survived", which
-means a gap in the tests. Exit status 0 only when the unmutated code passes
-and every applicable mutant is killed.
+Each mutant below is a small, plausible bug in module/decide.c (MUTANTS)
+or module/facts.c (FACTS_MUTANTS). For each, run.sh builds socksec_kunit.ko
+from a staged copy of the sources with the mutant in place of the file
+(the repository file is never touched), runs the suites, and must fail; a
+mutant the suites let pass "survived", which means a gap in the tests. Exit
+status 0 only when the unmutated code passes and every applicable mutant is
+killed.
 
   NAME  run only these mutants
 
 Logs per mutant: build/kunit/mutants/<name>/. A mutant whose text no longer
-occurs in decide.c (the code changed) is reported as "stale" and ignored;
+occurs in its file (the code changed) is reported as "stale" and ignored;
 update it here.
 """
 
@@ -26,7 +27,8 @@ import tempfile
 HERE = os.path.dirname(os.path.realpath(__file__))
 REPO = os.path.realpath(os.path.join(HERE, '..', '..', '..'))
 RUN = os.path.join(HERE, 'run.sh')
-TARGET = 'module/decide.c'
+DECIDE = 'module/decide.c'
+FACTS = 'module/facts.c'
 
 # name: (text in decide.c, replacement)
 MUTANTS = {
@@ -155,11 +157,107 @@ MUTANTS = {
 }
 
 
-def run(logdir, replace=None):
+# name: (text in facts.c, replacement)
+FACTS_MUTANTS = {
+    'state-ah-none': (
+        'case IPPROTO_AH:\n\t\treturn SOCKSEC_XFRM_INTEGRITY;',
+        'case IPPROTO_AH:\n\t\treturn SOCKSEC_XFRM_NONE;'),
+    'state-gmac-encrypts': (
+        'strncmp(x->aead->alg_name, "rfc4543", 7)',
+        'strncmp(x->aead->alg_name, "rfc4543(ccm", 11)'),
+    'state-aead-integrity': (
+        'SOCKSEC_XFRM_ENCRYPTED : SOCKSEC_XFRM_INTEGRITY;',
+        'SOCKSEC_XFRM_INTEGRITY : SOCKSEC_XFRM_INTEGRITY;'),
+    'state-null-by-number-only': (
+        'x->props.ealgo != SADB_EALG_NULL &&\n'
+        '\t\t    strcmp(x->ealg->alg_name, "ecb(cipher_null)"))',
+        'x->props.ealgo != SADB_EALG_NULL)'),
+    'state-null-by-name-only': (
+        'x->props.ealgo != SADB_EALG_NULL &&\n'
+        '\t\t    strcmp(x->ealg->alg_name, "ecb(cipher_null)"))',
+        'strcmp(x->ealg->alg_name, "ecb(cipher_null)"))'),
+    'state-esp-no-cipher-encrypts': (
+        '\t\treturn SOCKSEC_XFRM_INTEGRITY;\n\tdefault:',
+        '\t\treturn SOCKSEC_XFRM_ENCRYPTED;\n\tdefault:'),
+    'state-other-proto-integrity': (
+        '/* IPcomp and others protect nothing. */\n\t\treturn SOCKSEC_XFRM_NONE;',
+        '/* IPcomp and others protect nothing. */\n\t\treturn SOCKSEC_XFRM_INTEGRITY;'),
+    'bundle-any-km-state': (
+        '\t\tif (dst->xfrm->km.state != XFRM_STATE_VALID)\n\t\t\tcontinue;\n', ''),
+    'bundle-invalid-ends-walk': (
+        'if (dst->xfrm->km.state != XFRM_STATE_VALID)\n\t\t\tcontinue;',
+        'if (dst->xfrm->km.state != XFRM_STATE_VALID)\n\t\t\tbreak;'),
+    'bundle-outermost-only': (
+        'for (; dst && dst->xfrm; dst = xfrm_dst_child(dst)) {',
+        'for (; dst && dst->xfrm; dst = NULL) {'),
+    'bundle-innermost-counts': (
+        'l = socksec_state_level(dst->xfrm);\n\t\tif (l > best)',
+        'l = socksec_state_level(dst->xfrm);\n\t\tif (l != best)'),
+    'secpath-outermost-only': (
+        'for (i = 0; i < sp->len; i++) {',
+        'for (i = 0; i < 1 && i < sp->len; i++) {'),
+    'secpath-skips-innermost': (
+        'for (i = 0; i < sp->len; i++) {',
+        'for (i = 0; i + 1 < sp->len; i++) {'),
+    'secpath-innermost-counts': (
+        'l = socksec_state_level(sp->xvec[i]);\n\t\tif (l > best)',
+        'l = socksec_state_level(sp->xvec[i]);\n\t\tif (l != best)'),
+    'spi-ah-reads-seq': (
+        'off += 4;', 'off += 8;'),
+    'spi-ah-reads-header': (
+        'if (*proto == IPPROTO_AH)\n\t\toff += 4;\n\telse if',
+        'if (*proto == IPPROTO_AH)\n\t\toff += 0;\n\telse if'),
+    'spi-any-proto': (
+        'else if (*proto != IPPROTO_ESP)\n\t\treturn -EINVAL;',
+        'else if (*proto == IPPROTO_TCP + 1000)\n\t\treturn -EINVAL;'),
+    'spi-ip-options-ignored': (
+        '*proto = ip_hdr(skb)->protocol;\n'
+        '\t\toff = skb_network_offset(skb) + ip_hdrlen(skb);',
+        '*proto = ip_hdr(skb)->protocol;\n'
+        '\t\toff = skb_network_offset(skb) + sizeof(struct iphdr);'),
+    'spi-network-offset-ignored': (
+        '*proto = ip_hdr(skb)->protocol;\n'
+        '\t\toff = skb_network_offset(skb) + ip_hdrlen(skb);',
+        '*proto = ip_hdr(skb)->protocol;\n\t\toff = ip_hdrlen(skb);'),
+    'spi-v6-ext-headers-ignored': (
+        '\t\t*proto = nexthdr;\n',
+        '\t\t*proto = ipv6_hdr(skb)->nexthdr;\n'
+        '\t\toff = skb_network_offset(skb) + sizeof(struct ipv6hdr);\n'),
+    'spi-v6-skips-ah': (
+        'int flags = IP6_FH_F_AUTH;', 'int flags = 0;'),
+    'spi-length-unchecked': (
+        'p = skb_header_pointer(skb, off, sizeof(_spi), &_spi);',
+        'p = skb_header_pointer(skb, off, 0, &_spi);'),
+    'payload-ip-options-ignored': (
+        '\t\tproto = ip_hdr(skb)->protocol;\n'
+        '\t\toff = skb_network_offset(skb) + ip_hdrlen(skb);',
+        '\t\tproto = ip_hdr(skb)->protocol;\n'
+        '\t\toff = skb_network_offset(skb) + sizeof(struct iphdr);'),
+    'payload-v6-ext-headers-ignored': (
+        'proto = ipv6_find_hdr(skb, &off, -1, NULL, NULL);',
+        'proto = ipv6_hdr(skb)->nexthdr;\n'
+        '\t\toff = skb_network_offset(skb) + sizeof(struct ipv6hdr);'),
+    'payload-non-tcp-none': (
+        'if (proto != IPPROTO_TCP)\n\t\treturn true;',
+        'if (proto != IPPROTO_TCP)\n\t\treturn false;'),
+    'payload-truncated-none': (
+        'if (!th)\n\t\treturn true;', 'if (!th)\n\t\treturn false;'),
+    'payload-tcp-options-ignored': (
+        'return len > th->doff * 4U;', 'return len > sizeof(*th);'),
+    'payload-header-is-payload': (
+        'return len > th->doff * 4U;', 'return len >= th->doff * 4U;'),
+}
+
+ALL = {**{n: (DECIDE,) + m for n, m in MUTANTS.items()},
+       **{n: (FACTS,) + m for n, m in FACTS_MUTANTS.items()}}
+assert len(ALL) == len(MUTANTS) + len(FACTS_MUTANTS), 'duplicate mutant name'
+
+
+def run(logdir, target=None, replace=None):
     env = dict(os.environ, SOCKSEC_KUNIT_LOGDIR=logdir)
     cmd = [RUN]
     if replace:
-        cmd += ['--replace', f'{TARGET}={replace}']
+        cmd += ['--replace', f'{target}={replace}']
     p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True)
     return p.returncode, p.stdout
@@ -167,12 +265,14 @@ def run(logdir, replace=None):
 
 def main(argv):
     names = list(argv)
-    unknown = [n for n in names if n not in MUTANTS]
+    unknown = [n for n in names if n not in ALL]
     if unknown:
         print(f'unknown mutant(s): {" ".join(unknown)}', file=sys.stderr)
         return 2
-    with open(os.path.join(REPO, TARGET)) as f:
-        original = f.read()
+    original = {}
+    for target in (DECIDE, FACTS):
+        with open(os.path.join(REPO, target)) as f:
+            original[target] = f.read()
     base = os.path.join(REPO, 'build', 'kunit', 'mutants')
     os.makedirs(base, exist_ok=True)
 
@@ -184,16 +284,16 @@ def main(argv):
     print('mutate: unmutated sources pass')
 
     survived, stale, killed, nobuild = [], [], [], []
-    for name in names or MUTANTS:
-        old, new = MUTANTS[name]
-        if original.count(old) != 1:
+    for name in names or ALL:
+        target, old, new = ALL[name]
+        if original[target].count(old) != 1:
             stale.append(name)
-            print(f'mutate: {name:32} stale (text not found once in {TARGET})')
+            print(f'mutate: {name:32} stale (text not found once in {target})')
             continue
         with tempfile.NamedTemporaryFile('w', suffix='.c', delete=False) as t:
-            t.write(original.replace(old, new))
+            t.write(original[target].replace(old, new))
         try:
-            rc, out = run(os.path.join(base, name), t.name)
+            rc, out = run(os.path.join(base, name), target, t.name)
         finally:
             os.unlink(t.name)
         if rc == 0:
