@@ -358,16 +358,17 @@ static void intern_invalid_test(struct kunit *test)
 
 			if (valid) {
 				KUNIT_EXPECT_NOT_NULL_MSG(test, p,
-					"protocol=0x%x flags=0x%x",
-					s.protocol, s.flags);
+							  "protocol=0x%x flags=0x%x",
+							  s.protocol, s.flags);
 			} else {
 				KUNIT_EXPECT_NULL_MSG(test, p,
-					"protocol=0x%x flags=0x%x",
-					s.protocol, s.flags);
+						      "protocol=0x%x flags=0x%x",
+						      s.protocol, s.flags);
 			}
-			KUNIT_EXPECT_EQ_MSG(test, p != NULL,
-				socksec_validate(&s, SOCKSEC_SK_TCP) == 0,
-				"protocol=0x%x flags=0x%x", s.protocol, s.flags);
+			KUNIT_EXPECT_EQ_MSG(test, !!p,
+					    socksec_validate(&s, SOCKSEC_SK_TCP) == 0,
+					    "protocol=0x%x flags=0x%x",
+					    s.protocol, s.flags);
 			if (t_failed(test))
 				return;
 		}
@@ -406,8 +407,8 @@ static void iset_owned_test(struct kunit *test)
 		all[i] = socksec_intern(&i_valid[i]);
 		KUNIT_ASSERT_NOT_NULL(test, all[i]);
 		KUNIT_EXPECT_TRUE(test, socksec_iset_owned(all[i]));
-		lo = min(lo, (uintptr_t)all[i]);
-		hi = max(hi, (uintptr_t)all[i]);
+		lo = min_t(uintptr_t, lo, (uintptr_t)all[i]);
+		hi = max_t(uintptr_t, hi, (uintptr_t)all[i]);
 	}
 
 	KUNIT_EXPECT_FALSE(test, socksec_iset_owned(NULL));
@@ -436,9 +437,9 @@ static void iset_owned_test(struct kunit *test)
 		}
 		/* sk_user_data tag bits left in: not ours. */
 		KUNIT_EXPECT_FALSE(test,
-			socksec_iset_owned((void *)((uintptr_t)all[i] | 1)));
+				   socksec_iset_owned((void *)((uintptr_t)all[i] | 1)));
 		KUNIT_EXPECT_FALSE(test,
-			socksec_iset_owned((void *)((uintptr_t)all[i] | 2)));
+				   socksec_iset_owned((void *)((uintptr_t)all[i] | 2)));
 		if (t_failed(test))
 			return;
 	}
@@ -544,48 +545,50 @@ static void resolve_all_test(struct kunit *test)
 	static const u32 def_flags[] = { 0, G, A };
 	size_t i, j, k;
 
-	for (i = 0; i < ARRAY_SIZE(i_valid); i++)
-	for (j = 0; j < ARRAY_SIZE(def_protocols); j++)
-	for (k = 0; k < ARRAY_SIZE(def_flags); k++) {
-		const struct socksec_iset *set = socksec_intern(&i_valid[i]);
-		struct socksec_defaults def = {
-			.protocol = def_protocols[j],
-			.flags = def_flags[k],
-		};
-		struct socksec_effective eff;
-		u32 asked = i_valid[i].flags | def_flags[k];
+	for (i = 0; i < ARRAY_SIZE(i_valid); i++) {
+		for (j = 0; j < ARRAY_SIZE(def_protocols); j++) {
+			for (k = 0; k < ARRAY_SIZE(def_flags); k++) {
+				const struct socksec_iset *set = socksec_intern(&i_valid[i]);
+				struct socksec_defaults def = {
+					.protocol = def_protocols[j],
+					.flags = def_flags[k],
+				};
+				struct socksec_effective eff;
+				u32 asked = i_valid[i].flags | def_flags[k];
 
-		KUNIT_ASSERT_NOT_NULL(test, set);
-		memset(&eff, 0x5a, sizeof(eff));
-		socksec_resolve(set, &def, &eff);
+				KUNIT_ASSERT_NOT_NULL(test, set);
+				memset(&eff, 0x5a, sizeof(eff));
+				socksec_resolve(set, &def, &eff);
 
-		/* Never DEFAULT, never contradictory, never unknown bits. */
-		KUNIT_EXPECT_NE(test, eff.protocol, (u32)SOCKSEC_PROTO_DEFAULT);
-		KUNIT_EXPECT_LE(test, eff.protocol, (u32)SOCKSEC_PROTO_MAX);
-		KUNIT_EXPECT_NE(test, eff.flags, G | A);
-		KUNIT_EXPECT_EQ(test, eff.flags & ~(G | A), 0u);
+				/* Never DEFAULT, never contradictory, never unknown bits. */
+				KUNIT_EXPECT_NE(test, eff.protocol, (u32)SOCKSEC_PROTO_DEFAULT);
+				KUNIT_EXPECT_LE(test, eff.protocol, (u32)SOCKSEC_PROTO_MAX);
+				KUNIT_EXPECT_NE(test, eff.flags, G | A);
+				KUNIT_EXPECT_EQ(test, eff.flags & ~(G | A), 0u);
 
-		if (i_valid[i].protocol != SOCKSEC_PROTO_DEFAULT) {
-			KUNIT_EXPECT_EQ(test, eff.protocol, i_valid[i].protocol);
-			KUNIT_EXPECT_EQ(test, eff.flags, i_valid[i].flags);
-		} else {
-			KUNIT_EXPECT_EQ(test, eff.protocol, def_protocols[j]);
-			/* A flag asked for by either side is in force ... */
-			if (asked & G)
-				KUNIT_EXPECT_TRUE(test, eff.flags & G);
-			/* ... except insecure, which encryption overrides. */
-			if ((asked & A) && !(asked & G))
-				KUNIT_EXPECT_TRUE(test, eff.flags & A);
-			if (asked & G)
-				KUNIT_EXPECT_FALSE(test, eff.flags & A);
-			/* Nothing that was not asked for. */
-			KUNIT_EXPECT_EQ(test, eff.flags & ~asked, 0u);
-		}
-		if (t_failed(test)) {
-			kunit_info(test, "failed for socket %s/0x%x, default %s/0x%x\n",
-				   t_proto(i_valid[i].protocol), i_valid[i].flags,
-				   t_proto(def_protocols[j]), def_flags[k]);
-			return;
+				if (i_valid[i].protocol != SOCKSEC_PROTO_DEFAULT) {
+					KUNIT_EXPECT_EQ(test, eff.protocol, i_valid[i].protocol);
+					KUNIT_EXPECT_EQ(test, eff.flags, i_valid[i].flags);
+				} else {
+					KUNIT_EXPECT_EQ(test, eff.protocol, def_protocols[j]);
+					/* A flag asked for by either side is in force ... */
+					if (asked & G)
+						KUNIT_EXPECT_TRUE(test, eff.flags & G);
+					/* ... except insecure, which encryption overrides. */
+					if ((asked & A) && !(asked & G))
+						KUNIT_EXPECT_TRUE(test, eff.flags & A);
+					if (asked & G)
+						KUNIT_EXPECT_FALSE(test, eff.flags & A);
+					/* Nothing that was not asked for. */
+					KUNIT_EXPECT_EQ(test, eff.flags & ~asked, 0u);
+				}
+				if (t_failed(test)) {
+					kunit_info(test, "failed for socket %s/0x%x, default %s/0x%x\n",
+						   t_proto(i_valid[i].protocol), i_valid[i].flags,
+						   t_proto(def_protocols[j]), def_flags[k]);
+					return;
+				}
+			}
 		}
 	}
 }
@@ -681,16 +684,23 @@ static const struct d_case d_cases[] = {
 	{ "ipsec+encrypt: ktls over esp-null", 1, G, ENF, 0, KTLS_OVER_AH, V(DROP), R(WEAK_SA) },
 	{ "ipsec+encrypt: queued syn", 1, G, ENF, 0, QUEUED_SYN, V(PASS), R(NONE) },
 	{ "ipsec+encrypt: esp output", 1, G, ENF, 0, ESP_OUTPUT, V(PASS), R(NONE) },
-	{ "ipsec+encrypt: released from queue via esp-null", 1, G, ENF, 0, AH_OUTPUT, V(DROP), R(WEAK_SA) },
-	{ "ipsec+encrypt: esp-null output with ktls", 1, G, ENF, 0, AH_OUTPUT_KTLS, V(DROP), R(WEAK_SA) },
-	{ "ipsec+encrypt, audit: esp-null output", 1, G, AUD, 0, AH_OUTPUT, V(PASS_AUDIT), R(WEAK_SA) },
-	{ "ipsec+insecure: output of an SA not found", 1, A, ENF, 0, LOST_SA_OUTPUT, V(PASS_INSECURE), R(NO_SA) },
-	{ "ipsec+insecure: clear data allowed", 1, A, ENF, 0, CLEAR_DATA, V(PASS_INSECURE), R(NO_SA) },
-	{ "ipsec+insecure: clear syn allowed", 1, A, ENF, 0, CLEAR_SYN, V(PASS_INSECURE), R(NO_SA) },
+	{ "ipsec+encrypt: released from queue via esp-null",
+	  1, G, ENF, 0, AH_OUTPUT, V(DROP), R(WEAK_SA) },
+	{ "ipsec+encrypt: esp-null output with ktls",
+	  1, G, ENF, 0, AH_OUTPUT_KTLS, V(DROP), R(WEAK_SA) },
+	{ "ipsec+encrypt, audit: esp-null output",
+	  1, G, AUD, 0, AH_OUTPUT, V(PASS_AUDIT), R(WEAK_SA) },
+	{ "ipsec+insecure: output of an SA not found",
+	  1, A, ENF, 0, LOST_SA_OUTPUT, V(PASS_INSECURE), R(NO_SA) },
+	{ "ipsec+insecure: clear data allowed",
+	  1, A, ENF, 0, CLEAR_DATA, V(PASS_INSECURE), R(NO_SA) },
+	{ "ipsec+insecure: clear syn allowed",
+	  1, A, ENF, 0, CLEAR_SYN, V(PASS_INSECURE), R(NO_SA) },
 	{ "ipsec+insecure: queued syn still held", 1, A, ENF, 0, QUEUED_SYN, V(PASS), R(NONE) },
 	{ "ipsec+insecure: esp data", 1, A, ENF, 0, ESP_DATA, V(PASS), R(NONE) },
 	{ "ipsec+insecure: ah data", 1, A, ENF, 0, AH_DATA, V(PASS), R(NONE) },
-	{ "ipsec+insecure, audit: clear data", 1, A, AUD, 0, CLEAR_DATA, V(PASS_INSECURE), R(NO_SA) },
+	{ "ipsec+insecure, audit: clear data",
+	  1, A, AUD, 0, CLEAR_DATA, V(PASS_INSECURE), R(NO_SA) },
 	{ "ipsec, audit: clear data", 1, 0, AUD, 0, CLEAR_DATA, V(PASS_AUDIT), R(NO_SA) },
 	{ "ipsec, audit: esp data", 1, 0, AUD, 0, ESP_DATA, V(PASS), R(NONE) },
 	{ "ipsec+encrypt, audit: esp-null", 1, G, AUD, 0, AH_DATA, V(PASS_AUDIT), R(WEAK_SA) },
@@ -707,8 +717,10 @@ static const struct d_case d_cases[] = {
 	{ "ipsec: protected loopback, queued", 1, 0, ENF, 1, LO_QUEUED_SYN, V(PASS), R(NONE) },
 	{ "ipsec: protected loopback, esp", 1, 0, ENF, 1, LO_ESP_DATA, V(PASS), R(NONE) },
 	{ "ipsec+encrypt: protected loopback, ah", 1, G, ENF, 1, LO_AH_DATA, V(DROP), R(WEAK_SA) },
-	{ "ipsec, audit: protected loopback", 1, 0, AUD, 1, LO_CLEAR_DATA, V(PASS_AUDIT), R(NO_SA) },
-	{ "ipsec+insecure: protected loopback", 1, A, ENF, 1, LO_CLEAR_DATA, V(PASS_INSECURE), R(NO_SA) },
+	{ "ipsec, audit: protected loopback",
+	  1, 0, AUD, 1, LO_CLEAR_DATA, V(PASS_AUDIT), R(NO_SA) },
+	{ "ipsec+insecure: protected loopback",
+	  1, A, ENF, 1, LO_CLEAR_DATA, V(PASS_INSECURE), R(NO_SA) },
 	{ "ipsec: protect_loopback, wire esp", 1, 0, ENF, 1, ESP_DATA, V(PASS), R(NONE) },
 	{ "ipsec: protect_loopback, wire clear", 1, 0, ENF, 1, CLEAR_DATA, V(DROP), R(NO_SA) },
 
@@ -723,7 +735,8 @@ static const struct d_case d_cases[] = {
 	{ "ipsec2+encrypt: esp", 2, G, ENF, 0, ESP_DATA, V(PASS), R(NONE) },
 	{ "ipsec2+encrypt: esp output", 2, G, ENF, 0, ESP_OUTPUT, V(PASS), R(NONE) },
 	{ "ipsec2+encrypt: esp-null output", 2, G, ENF, 0, AH_OUTPUT, V(DROP), R(WEAK_SA) },
-	{ "any+encrypt: released from queue via esp-null", 4, G, ENF, 0, AH_OUTPUT, V(DROP), R(WEAK_SA) },
+	{ "any+encrypt: released from queue via esp-null",
+	  4, G, ENF, 0, AH_OUTPUT, V(DROP), R(WEAK_SA) },
 	{ "any: output of an SA not found", 4, 0, ENF, 0, LOST_SA_OUTPUT, V(DROP), R(NO_SA) },
 	{ "ipsec2+insecure: clear", 2, A, ENF, 0, CLEAR_DATA, V(PASS_INSECURE), R(NO_SA) },
 	{ "ipsec2, audit: clear", 2, 0, AUD, 0, CLEAR_DATA, V(PASS_AUDIT), R(NO_SA) },
@@ -742,12 +755,14 @@ static const struct d_case d_cases[] = {
 	{ "ktls: tls over esp", 3, 0, ENF, 0, KTLS_OVER_ESP, V(PASS), R(NONE) },
 	{ "ktls: esp output", 3, 0, ENF, 0, ESP_OUTPUT, V(PASS), R(NONE) },
 	{ "ktls: esp output with tls", 3, 0, ENF, 0, ESP_OUTPUT_KTLS, V(PASS), R(NONE) },
-	{ "ktls+encrypt: esp-null output, judged before", 3, G, ENF, 0, AH_OUTPUT, V(PASS), R(NONE) },
+	{ "ktls+encrypt: esp-null output, judged before",
+	  3, G, ENF, 0, AH_OUTPUT, V(PASS), R(NONE) },
 	{ "ktls+encrypt: tls always encrypts", 3, G, ENF, 0, KTLS_DATA, V(PASS), R(NONE) },
 	{ "ktls+encrypt: tls over esp-null", 3, G, ENF, 0, KTLS_OVER_AH, V(PASS), R(NONE) },
 	{ "ktls+encrypt: syn before tls", 3, G, ENF, 0, CLEAR_SYN, V(PASS), R(NONE) },
 	{ "ktls+encrypt: data before tls", 3, G, ENF, 0, CLEAR_DATA, V(DROP), R(NO_KTLS) },
-	{ "ktls+insecure: data before tls", 3, A, ENF, 0, CLEAR_DATA, V(PASS_INSECURE), R(NO_KTLS) },
+	{ "ktls+insecure: data before tls",
+	  3, A, ENF, 0, CLEAR_DATA, V(PASS_INSECURE), R(NO_KTLS) },
 	{ "ktls+insecure: data with tls", 3, A, ENF, 0, KTLS_DATA, V(PASS), R(NONE) },
 	{ "ktls, audit: data before tls", 3, 0, AUD, 0, CLEAR_DATA, V(PASS_AUDIT), R(NO_KTLS) },
 	{ "ktls, off: data before tls", 3, 0, OFF, 0, CLEAR_DATA, V(PASS_OFF), R(NONE) },
@@ -755,7 +770,8 @@ static const struct d_case d_cases[] = {
 	{ "ktls: protected loopback, no tls", 3, 0, ENF, 1, LO_CLEAR_DATA, V(DROP), R(NO_KTLS) },
 	{ "ktls: protected loopback, syn", 3, 0, ENF, 1, LO_CLEAR_SYN, V(PASS), R(NONE) },
 	{ "ktls: protected loopback, tls", 3, 0, ENF, 1, LO_KTLS_DATA, V(PASS), R(NONE) },
-	{ "ktls, audit: protected loopback", 3, 0, AUD, 1, LO_CLEAR_DATA, V(PASS_AUDIT), R(NO_KTLS) },
+	{ "ktls, audit: protected loopback",
+	  3, 0, AUD, 1, LO_CLEAR_DATA, V(PASS_AUDIT), R(NO_KTLS) },
 
 	/* ---- either ---- */
 	{ "any: esp data", 4, 0, ENF, 0, ESP_DATA, V(PASS), R(NONE) },
@@ -862,6 +878,196 @@ static bool d_passes(enum socksec_verdict v)
 	       v == SOCKSEC_PASS_EXEMPT;
 }
 
+/* The SA levels a packet can have, weakest first. */
+static const enum socksec_xfrm_level d_levels[] = {
+	SOCKSEC_XFRM_NONE, SOCKSEC_XFRM_INTEGRITY, SOCKSEC_XFRM_ENCRYPTED,
+};
+
+/*
+ * One combination of decide_properties_test, checked against the
+ * contract's properties. False, with the combination named, when one of
+ * them does not hold.
+ */
+static bool d_properties_check(struct kunit *test, u32 p, u32 fl,
+			       enum socksec_mode m, unsigned int pl,
+			       unsigned int lo, unsigned int q, unsigned int li,
+			       unsigned int kt, unsigned int pay)
+{
+	struct socksec_pkt_facts f = {
+		.loopback = lo, .xfrm_queued = q, .xfrm = d_levels[li],
+		.ktls_tx = kt, .has_payload = pay,
+	};
+	struct socksec_pkt_facts g;
+	struct d_run r = d_run(p, fl, m, pl, &f), o;
+	bool exempt = lo && !pl;
+	bool ipsec_only = p == 1 || p == 2;
+
+	/* Always a known verdict, and the reason is always written. */
+	KUNIT_EXPECT_LE(test, (int)r.v, (int)SOCKSEC_DROP);
+	KUNIT_EXPECT_LT(test, (int)r.r, (int)__SOCKSEC_R_MAX);
+	/* A reason exactly when the packet is unprotected. */
+	KUNIT_EXPECT_EQ(test, r.r == SOCKSEC_R_NONE, d_passes(r.v));
+	/* hold_timeout is the hook's business, never a packet's. */
+	KUNIT_EXPECT_NE(test, r.r, SOCKSEC_R_HOLD_TIMEOUT);
+
+	/* mode=off: socksec does nothing. */
+	if (m == OFF)
+		KUNIT_EXPECT_EQ(test, r.v, SOCKSEC_PASS_OFF);
+	/* Loopback is exempt unless protect_loopback. */
+	if (m != OFF && exempt)
+		KUNIT_EXPECT_EQ(test, r.v, SOCKSEC_PASS_EXEMPT);
+	if (!exempt || m == OFF)
+		KUNIT_EXPECT_NE(test, r.v, SOCKSEC_PASS_EXEMPT);
+	/* Only ALLOW_INSECURE lets clear text go as "insecure"... */
+	if (!(fl & A))
+		KUNIT_EXPECT_NE(test, r.v, SOCKSEC_PASS_INSECURE);
+	/* ... and then nothing is dropped or merely audited. */
+	if (fl & A) {
+		KUNIT_EXPECT_NE(test, r.v, SOCKSEC_DROP);
+		KUNIT_EXPECT_NE(test, r.v, SOCKSEC_PASS_AUDIT);
+	}
+	/* Audit never drops, enforce never audits. */
+	if (m == AUD)
+		KUNIT_EXPECT_NE(test, r.v, SOCKSEC_DROP);
+	if (m != AUD)
+		KUNIT_EXPECT_NE(test, r.v, SOCKSEC_PASS_AUDIT);
+	/* Audit judges exactly like enforce, and only lets it go. */
+	if (m == AUD) {
+		o = d_run(p, fl, ENF, pl, &f);
+		KUNIT_EXPECT_EQ(test, r.r, o.r);
+		KUNIT_EXPECT_EQ(test, r.v,
+				o.v == SOCKSEC_DROP ? SOCKSEC_PASS_AUDIT : o.v);
+	}
+	/*
+	 * The one promise: without ALLOW_INSECURE, in enforce mode,
+	 * a packet with payload and no protection of any kind, not
+	 * exempt, never leaves.
+	 */
+	if (m == ENF && !(fl & A) && !exempt && !q &&
+	    d_levels[li] == SOCKSEC_XFRM_NONE && !kt && pay)
+		KUNIT_EXPECT_EQ(test, r.v, SOCKSEC_DROP);
+	/* Nor, for IPsec, a SYN or ACK in clear. */
+	if (m == ENF && !(fl & A) && !exempt && !q && ipsec_only &&
+	    d_levels[li] == SOCKSEC_XFRM_NONE)
+		KUNIT_EXPECT_EQ(test, r.v, SOCKSEC_DROP);
+	/* Integrity-only IPsec never satisfies GUARANTEE_ENCRYPTION. */
+	if (m == ENF && (fl & G) && !exempt && !q && ipsec_only &&
+	    d_levels[li] != SOCKSEC_XFRM_ENCRYPTED) {
+		KUNIT_EXPECT_EQ(test, r.v, SOCKSEC_DROP);
+		KUNIT_EXPECT_EQ(test, r.r,
+				d_levels[li] == SOCKSEC_XFRM_INTEGRITY ?
+				SOCKSEC_R_WEAK_SA : SOCKSEC_R_NO_SA);
+	}
+	/* IPsec requirements ignore kTLS, kTLS ignores IPsec. */
+	g = f;
+	g.ktls_tx = !kt;
+	if (ipsec_only) {
+		o = d_run(p, fl, m, pl, &g);
+		KUNIT_EXPECT_EQ(test, r.v, o.v);
+		KUNIT_EXPECT_EQ(test, r.r, o.r);
+	}
+	if (p == 3) {
+		g = f;
+		g.xfrm_queued = !q;
+		g.xfrm = d_levels[(li + 1) % ARRAY_SIZE(d_levels)];
+		o = d_run(p, fl, m, pl, &g);
+		KUNIT_EXPECT_EQ(test, r.v, o.v);
+		KUNIT_EXPECT_EQ(test, r.r, o.r);
+	}
+	/*
+	 * xfrm's output of a packet (payload hidden in ESP) is judged
+	 * like a payload packet on that SA: the level is what counts,
+	 * whether or not the packet waited on the queue before.
+	 */
+	if ((ipsec_only || p == 4) && !q) {
+		struct d_run plain;
+
+		g = f;
+		g.has_payload = true;
+		plain = d_run(p, fl, m, pl, &g);
+		g.transformed = true;
+		g.has_payload = false;
+		o = d_run(p, fl, m, pl, &g);
+		KUNIT_EXPECT_EQ(test, plain.v, o.v);
+		KUNIT_EXPECT_EQ(test, plain.r, o.r);
+	}
+	/* IPSEC2 asks of packets what IPSEC asks. */
+	if (p == 2) {
+		o = d_run(1, fl, m, pl, &f);
+		KUNIT_EXPECT_EQ(test, r.v, o.v);
+		KUNIT_EXPECT_EQ(test, r.r, o.r);
+	}
+	/* With protect_loopback, lo is judged like a wire. */
+	if (pl) {
+		g = f;
+		g.loopback = !lo;
+		o = d_run(p, fl, m, pl, &g);
+		KUNIT_EXPECT_EQ(test, r.v, o.v);
+		KUNIT_EXPECT_EQ(test, r.r, o.r);
+	}
+	/* More protection never turns a pass into something else. */
+	if (r.v == SOCKSEC_PASS) {
+		if (li + 1 < ARRAY_SIZE(d_levels)) {
+			g = f;
+			g.xfrm = d_levels[li + 1];
+			KUNIT_EXPECT_EQ(test, d_run(p, fl, m, pl, &g).v, SOCKSEC_PASS);
+		}
+		g = f;
+		g.ktls_tx = true;
+		KUNIT_EXPECT_EQ(test, d_run(p, fl, m, pl, &g).v, SOCKSEC_PASS);
+		g = f;
+		g.xfrm_queued = true;
+		KUNIT_EXPECT_EQ(test, d_run(p, fl, m, pl, &g).v, SOCKSEC_PASS);
+		g = f;
+		g.has_payload = false;
+		KUNIT_EXPECT_EQ(test, d_run(p, fl, m, pl, &g).v, SOCKSEC_PASS);
+	}
+	/* GUARANTEE_ENCRYPTION only tightens. */
+	if ((fl & G) && r.v == SOCKSEC_PASS)
+		KUNIT_EXPECT_EQ(test, d_run(p, 0, m, pl, &f).v, SOCKSEC_PASS);
+	/* ALLOW_INSECURE only loosens: what passes without, passes. */
+	if (fl == 0 && r.v == SOCKSEC_PASS)
+		KUNIT_EXPECT_EQ(test, d_run(p, A, m, pl, &f).v, SOCKSEC_PASS);
+
+	if (t_failed(test)) {
+		kunit_info(test,
+			   "failed for %s flags 0x%x mode %s protect_lo %u: loopback %u queued %u xfrm %s ktls %u payload %u -> %s/%s\n",
+			   t_proto(p), fl, t_mode(m), pl, lo, q,
+			   t_xfrm(d_levels[li]), kt, pay,
+			   t_verdict(r.v), t_reason(r.r));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Every packet (all combinations of loopback, queued, SA level, kTLS,
+ * payload) for one effective requirement, mode and loopback setting,
+ * counted in *n. False at the first combination that fails.
+ */
+static bool d_properties_packets(struct kunit *test, u32 p, u32 fl,
+				 enum socksec_mode m, unsigned int pl,
+				 unsigned int *n)
+{
+	unsigned int lo, q, li, kt, pay;
+	bool ok = true;
+
+	for (lo = 0; ok && lo < 2; lo++) {
+		for (q = 0; ok && q < 2; q++) {
+			for (li = 0; ok && li < ARRAY_SIZE(d_levels); li++) {
+				for (kt = 0; ok && kt < 2; kt++) {
+					for (pay = 0; ok && pay < 2; pay++) {
+						(*n)++;
+						ok = d_properties_check(test, p, fl, m, pl,
+									lo, q, li, kt, pay);
+					}
+				}
+			}
+		}
+	}
+	return ok;
+}
+
 /*
  * Every effective requirement x mode x loopback setting x packet (all
  * combinations of loopback, queued, SA level, kTLS, payload), checked
@@ -872,166 +1078,17 @@ static void decide_properties_test(struct kunit *test)
 	static const u32 protos[] = { 1, 2, 3, 4 };
 	static const u32 flagsets[] = { 0, G, A };
 	static const enum socksec_mode modes[] = { ENF, AUD, OFF };
-	static const enum socksec_xfrm_level levels[] = {
-		SOCKSEC_XFRM_NONE, SOCKSEC_XFRM_INTEGRITY, SOCKSEC_XFRM_ENCRYPTED,
-	};
-	unsigned int pi, fi, mi, pl, lo, q, li, kt, pay, n = 0;
+	unsigned int pi, fi, mi, pl, n = 0;
 
-	for (pi = 0; pi < ARRAY_SIZE(protos); pi++)
-	for (fi = 0; fi < ARRAY_SIZE(flagsets); fi++)
-	for (mi = 0; mi < ARRAY_SIZE(modes); mi++)
-	for (pl = 0; pl < 2; pl++)
-	for (lo = 0; lo < 2; lo++)
-	for (q = 0; q < 2; q++)
-	for (li = 0; li < ARRAY_SIZE(levels); li++)
-	for (kt = 0; kt < 2; kt++)
-	for (pay = 0; pay < 2; pay++) {
-		u32 p = protos[pi], fl = flagsets[fi];
-		enum socksec_mode m = modes[mi];
-		struct socksec_pkt_facts f = {
-			.loopback = lo, .xfrm_queued = q, .xfrm = levels[li],
-			.ktls_tx = kt, .has_payload = pay,
-		};
-		struct socksec_pkt_facts g;
-		struct d_run r = d_run(p, fl, m, pl, &f), o;
-		bool exempt = lo && !pl;
-		bool ipsec_only = p == 1 || p == 2;
-
-		n++;
-		/* Always a known verdict, and the reason is always written. */
-		KUNIT_EXPECT_LE(test, (int)r.v, (int)SOCKSEC_DROP);
-		KUNIT_EXPECT_LT(test, (int)r.r, (int)__SOCKSEC_R_MAX);
-		/* A reason exactly when the packet is unprotected. */
-		KUNIT_EXPECT_EQ(test, r.r == SOCKSEC_R_NONE, d_passes(r.v));
-		/* hold_timeout is the hook's business, never a packet's. */
-		KUNIT_EXPECT_NE(test, r.r, SOCKSEC_R_HOLD_TIMEOUT);
-
-		/* mode=off: socksec does nothing. */
-		if (m == OFF)
-			KUNIT_EXPECT_EQ(test, r.v, SOCKSEC_PASS_OFF);
-		/* Loopback is exempt unless protect_loopback. */
-		if (m != OFF && exempt)
-			KUNIT_EXPECT_EQ(test, r.v, SOCKSEC_PASS_EXEMPT);
-		if (!exempt || m == OFF)
-			KUNIT_EXPECT_NE(test, r.v, SOCKSEC_PASS_EXEMPT);
-		/* Only ALLOW_INSECURE lets clear text go as "insecure"... */
-		if (!(fl & A))
-			KUNIT_EXPECT_NE(test, r.v, SOCKSEC_PASS_INSECURE);
-		/* ... and then nothing is dropped or merely audited. */
-		if (fl & A) {
-			KUNIT_EXPECT_NE(test, r.v, SOCKSEC_DROP);
-			KUNIT_EXPECT_NE(test, r.v, SOCKSEC_PASS_AUDIT);
-		}
-		/* Audit never drops, enforce never audits. */
-		if (m == AUD)
-			KUNIT_EXPECT_NE(test, r.v, SOCKSEC_DROP);
-		if (m != AUD)
-			KUNIT_EXPECT_NE(test, r.v, SOCKSEC_PASS_AUDIT);
-		/* Audit judges exactly like enforce, and only lets it go. */
-		if (m == AUD) {
-			o = d_run(p, fl, ENF, pl, &f);
-			KUNIT_EXPECT_EQ(test, r.r, o.r);
-			KUNIT_EXPECT_EQ(test, r.v,
-					o.v == SOCKSEC_DROP ? SOCKSEC_PASS_AUDIT : o.v);
-		}
-		/*
-		 * The one promise: without ALLOW_INSECURE, in enforce mode,
-		 * a packet with payload and no protection of any kind, not
-		 * exempt, never leaves.
-		 */
-		if (m == ENF && !(fl & A) && !exempt && !q &&
-		    levels[li] == SOCKSEC_XFRM_NONE && !kt && pay)
-			KUNIT_EXPECT_EQ(test, r.v, SOCKSEC_DROP);
-		/* Nor, for IPsec, a SYN or ACK in clear. */
-		if (m == ENF && !(fl & A) && !exempt && !q && ipsec_only &&
-		    levels[li] == SOCKSEC_XFRM_NONE)
-			KUNIT_EXPECT_EQ(test, r.v, SOCKSEC_DROP);
-		/* Integrity-only IPsec never satisfies GUARANTEE_ENCRYPTION. */
-		if (m == ENF && (fl & G) && !exempt && !q && ipsec_only &&
-		    levels[li] != SOCKSEC_XFRM_ENCRYPTED) {
-			KUNIT_EXPECT_EQ(test, r.v, SOCKSEC_DROP);
-			KUNIT_EXPECT_EQ(test, r.r,
-					levels[li] == SOCKSEC_XFRM_INTEGRITY ?
-					SOCKSEC_R_WEAK_SA : SOCKSEC_R_NO_SA);
-		}
-		/* IPsec requirements ignore kTLS, kTLS ignores IPsec. */
-		g = f;
-		g.ktls_tx = !kt;
-		if (ipsec_only) {
-			o = d_run(p, fl, m, pl, &g);
-			KUNIT_EXPECT_EQ(test, r.v, o.v);
-			KUNIT_EXPECT_EQ(test, r.r, o.r);
-		}
-		if (p == 3) {
-			g = f;
-			g.xfrm_queued = !q;
-			g.xfrm = levels[(li + 1) % ARRAY_SIZE(levels)];
-			o = d_run(p, fl, m, pl, &g);
-			KUNIT_EXPECT_EQ(test, r.v, o.v);
-			KUNIT_EXPECT_EQ(test, r.r, o.r);
-		}
-		/*
-		 * xfrm's output of a packet (payload hidden in ESP) is judged
-		 * like a payload packet on that SA: the level is what counts,
-		 * whether or not the packet waited on the queue before.
-		 */
-		if ((ipsec_only || p == 4) && !q) {
-			struct d_run plain;
-
-			g = f;
-			g.has_payload = true;
-			plain = d_run(p, fl, m, pl, &g);
-			g.transformed = true;
-			g.has_payload = false;
-			o = d_run(p, fl, m, pl, &g);
-			KUNIT_EXPECT_EQ(test, plain.v, o.v);
-			KUNIT_EXPECT_EQ(test, plain.r, o.r);
-		}
-		/* IPSEC2 asks of packets what IPSEC asks. */
-		if (p == 2) {
-			o = d_run(1, fl, m, pl, &f);
-			KUNIT_EXPECT_EQ(test, r.v, o.v);
-			KUNIT_EXPECT_EQ(test, r.r, o.r);
-		}
-		/* With protect_loopback, lo is judged like a wire. */
-		if (pl) {
-			g = f;
-			g.loopback = !lo;
-			o = d_run(p, fl, m, pl, &g);
-			KUNIT_EXPECT_EQ(test, r.v, o.v);
-			KUNIT_EXPECT_EQ(test, r.r, o.r);
-		}
-		/* More protection never turns a pass into something else. */
-		if (r.v == SOCKSEC_PASS) {
-			if (li + 1 < ARRAY_SIZE(levels)) {
-				g = f;
-				g.xfrm = levels[li + 1];
-				KUNIT_EXPECT_EQ(test, d_run(p, fl, m, pl, &g).v, SOCKSEC_PASS);
+	for (pi = 0; pi < ARRAY_SIZE(protos); pi++) {
+		for (fi = 0; fi < ARRAY_SIZE(flagsets); fi++) {
+			for (mi = 0; mi < ARRAY_SIZE(modes); mi++) {
+				for (pl = 0; pl < 2; pl++) {
+					if (!d_properties_packets(test, protos[pi], flagsets[fi],
+								  modes[mi], pl, &n))
+						return;
+				}
 			}
-			g = f;
-			g.ktls_tx = true;
-			KUNIT_EXPECT_EQ(test, d_run(p, fl, m, pl, &g).v, SOCKSEC_PASS);
-			g = f;
-			g.xfrm_queued = true;
-			KUNIT_EXPECT_EQ(test, d_run(p, fl, m, pl, &g).v, SOCKSEC_PASS);
-			g = f;
-			g.has_payload = false;
-			KUNIT_EXPECT_EQ(test, d_run(p, fl, m, pl, &g).v, SOCKSEC_PASS);
-		}
-		/* GUARANTEE_ENCRYPTION only tightens. */
-		if ((fl & G) && r.v == SOCKSEC_PASS)
-			KUNIT_EXPECT_EQ(test, d_run(p, 0, m, pl, &f).v, SOCKSEC_PASS);
-		/* ALLOW_INSECURE only loosens: what passes without, passes. */
-		if (fl == 0 && r.v == SOCKSEC_PASS)
-			KUNIT_EXPECT_EQ(test, d_run(p, A, m, pl, &f).v, SOCKSEC_PASS);
-
-		if (t_failed(test)) {
-			kunit_info(test,
-				   "failed for %s flags 0x%x mode %s protect_lo %u: loopback %u queued %u xfrm %s ktls %u payload %u -> %s/%s\n",
-				   t_proto(p), fl, t_mode(m), pl, lo, q,
-				   t_xfrm(levels[li]), kt, pay,
-				   t_verdict(r.v), t_reason(r.r));
-			return;
 		}
 	}
 	KUNIT_EXPECT_EQ(test, n, 4u * 3 * 3 * 2 * 2 * 2 * 3 * 2 * 2);

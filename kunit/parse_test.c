@@ -108,13 +108,13 @@ static void protocol_name_test(struct kunit *test)
 
 	/* What sysfs shows, sysfs takes back (with echo's newline too). */
 	for (i = 0; i < ARRAY_SIZE(settable); i++) {
+		const char *name = socksec_protocol_name(settable[i]);
 		char buf[16];
 
 		out = UNTOUCHED;
-		KUNIT_EXPECT_EQ(test,
-			socksec_parse_protocol(socksec_protocol_name(settable[i]), &out), 0);
+		KUNIT_EXPECT_EQ(test, socksec_parse_protocol(name, &out), 0);
 		KUNIT_EXPECT_EQ(test, out, settable[i]);
-		snprintf(buf, sizeof(buf), "%s\n", socksec_protocol_name(settable[i]));
+		snprintf(buf, sizeof(buf), "%s\n", name);
 		out = UNTOUCHED;
 		KUNIT_EXPECT_EQ(test, socksec_parse_protocol(buf, &out), 0);
 		KUNIT_EXPECT_EQ(test, out, settable[i]);

@@ -105,10 +105,13 @@ MUTANTS = {
     'insecure-ignored': (
         '\tif (eff->flags & SOCKSEC_ALLOW_INSECURE)\n\t\treturn SOCKSEC_PASS_INSECURE;\n', ''),
     'any-needs-both': (
-        'ok = socksec_ipsec_ok(eff, f) || socksec_ktls_ok(f);',
-        'ok = socksec_ipsec_ok(eff, f) && socksec_ktls_ok(f);'),
+        'ok = socksec_ipsec_ok(eff, f) ||\n'
+        '\t\t     (f->transformed ? f->ktls_tx : socksec_ktls_ok(f));',
+        'ok = socksec_ipsec_ok(eff, f) &&\n'
+        '\t\t     (f->transformed ? f->ktls_tx : socksec_ktls_ok(f));'),
     'any-is-ipsec': (
-        'ok = socksec_ipsec_ok(eff, f) || socksec_ktls_ok(f);',
+        'ok = socksec_ipsec_ok(eff, f) ||\n'
+        '\t\t     (f->transformed ? f->ktls_tx : socksec_ktls_ok(f));',
         'ok = socksec_ipsec_ok(eff, f);'),
     'ipsec2-unhandled': (
         '\tcase SOCKSEC_PROTO_IPSEC2:\n', ''),
