@@ -95,7 +95,7 @@ static void socksec_abort(const struct socksec_watch *w)
 	trace_socksec_verdict(sk, false, true, set ? set->protocol : 0,
 			      set ? set->flags : 0, socksec_reason_name(w->reason));
 	rcu_read_unlock();
-	socksec_abort_log(w, err);
+	socksec_abort_log(w, -err);
 	/* tcp_abort() or udp_abort(): report err, close the connection. */
 	if (sk->sk_prot->diag_destroy)
 		sk->sk_prot->diag_destroy(sk, err);

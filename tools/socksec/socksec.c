@@ -304,6 +304,8 @@ int main(int argc, char **argv)
 		print_help(stderr);
 		return 2;
 	}
+	/* Line by line, so scripts can follow a running exchange. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	cmd = argv[1];
 	optind = 2;
 	while ((c = getopt(argc, argv, "46up:f:m:n:c:i:h")) != -1) {

@@ -16,9 +16,10 @@
 #               marked loopback traffic; a marked listener's SYN-ACK and
 #               time-wait ACK/RST (and the clear-text control: an unmarked
 #               listener); the IKE daemon killed, then the SAs gone
+#               (b) the same with the default xfrm_larval_drop=1;
+#               head-of-line blocking in the policy's hold queue
 #   stalelarval without mark_out in swanctl.conf: a stale larval state
 #               stalls reconnects after the SA is deleted
-#   larvaldrop  the same with the default xfrm_larval_drop=1
 #   espnull     esp_proposals = null-sha256: ecb(cipher_null), marker on
 #               the wire (what GUARANTEE_ENCRYPTION must refuse)
 #   nocharon    no IKE daemon at all, a peer without daemon, and the
@@ -74,6 +75,28 @@ client() {
 	: "${C_ok:=0}"
 }
 
+# client_bg NS NAME ARGS...: the client in the background (SS_BG_PID);
+# client_collect NAME PID SECS: wait for it, then parse like client().
+client_bg() {
+	local ns="$1" name="$2"
+	shift 2
+	ss_bg "$ns" "$name" python3 "$SS_SOCKPROBE" client "$@"
+}
+
+client_collect() {
+	local name="$1" pid="$2" secs="$3" k v
+	ss_wait "$secs" "client $name" eval "! kill -0 $pid" || ss_stop_pid "$pid" 1
+	ss_reap "$pid"
+	for v in ${!C_@}; do unset "$v"; done
+	while IFS='=' read -r k v; do
+		if [[ "$k" =~ ^[a-z_]+$ ]]; then
+			printf -v "C_$k" '%s' "$v"
+		fi
+	done <"$SS_STATE/$name.log"
+	tap_diag "client $name: $(tr '\n' ' ' <"$SS_STATE/$name.log")"
+	: "${C_ok:=0}"
+}
+
 # start_server NS NAME ARGS...: sockprobe server, waits until it is bound.
 start_server() {
 	local ns="$1" name="$2"
@@ -90,6 +113,8 @@ world() {
 	local name="$1" variant="$2" larval="$3" markpol="${4:-1}" lo6="${5:-addr}" ns t0
 	tap_diag "===== world $name: config=$variant xfrm_larval_drop=$larval mark-policy=$markpol"
 	SS_LOG_TAG="$name"
+	local t_world
+	t_world="$(ss_now_ms)"
 	ns_setup
 	for ns in "$SS_NS_A" "$SS_NS_B"; do
 		ns_exec "$ns" sysctl -qw net.core.xfrm_larval_drop="$larval"
@@ -97,6 +122,7 @@ world() {
 			xfrm_mark_policy "$ns" "$MARK" "$SS_REQID" "$lo6"
 		fi
 	done
+	result "$name.setup_ms" "$(( $(ss_now_ms) - t_world ))"
 	if [[ "$variant" != none ]]; then
 		t0="$(ss_now_ms)"
 		charon_start "$SS_NS_A" "$variant"
@@ -105,17 +131,15 @@ world() {
 		charon_start "$SS_NS_B" "$variant"
 		result "$name.charon_b_start_ms" "$(( $(ss_now_ms) - t0 ))"
 	fi
-	local m=(--mark "$MARK")
-	[[ "$markpol" == 1 ]] || m=()
-	start_server "$SS_NS_B" tcp4 --proto tcp --family 4 --port "$TCP" "${m[@]}"
-	start_server "$SS_NS_B" tcp6 --proto tcp --family 6 --port "$TCP" "${m[@]}"
-	start_server "$SS_NS_B" udp4 --proto udp --family 4 --port "$UDP" "${m[@]}"
-	start_server "$SS_NS_B" udp6 --proto udp --family 6 --port "$UDP" "${m[@]}"
-	start_server "$SS_NS_B" plain4 --proto tcp --family 4 --port "$TCP_PLAIN"
-	start_server "$SS_NS_A" lo4 --proto tcp --family 4 --port "$LO"
-	start_server "$SS_NS_A" lo6 --proto tcp --family 6 --port "$LO"
+	local m="/$MARK"
+	[[ "$markpol" == 1 ]] || m=""
+	# One process per namespace serves all of them.
+	start_server "$SS_NS_B" servers-b --listen "tcp/4/$TCP$m" --listen "tcp/6/$TCP$m" \
+		--listen "udp/4/$UDP$m" --listen "udp/6/$UDP$m" --listen "tcp/4/$TCP_PLAIN"
+	start_server "$SS_NS_A" servers-a --listen "tcp/4/$LO" --listen "tcp/6/$LO"
 	PCAP="$SS_OUT/$name.pcap"
 	capture_start "$SS_NS_A" "$SS_IF_A" "$PCAP"
+	result "$name.world_ready_ms" "$(( $(ss_now_ms) - t_world ))"
 }
 
 # sa_pair NS L R REQID: one installed SA each way between L and R.
@@ -147,11 +171,34 @@ capture_done() {
 }
 
 # ---------------------------------------------------------------------------
+nstat_get() {
+	ns_exec "$1" nstat -az "$2" | awk -v k="$2" '$1 == k { print $2 }'
+}
+
+# release_stale NAME: with stale packets (of closed sockets) in the hold
+# queue and both daemons up, connect in the background; once that has
+# negotiated the SA, kick the queue so everything held leaves now (not at
+# the back-off timer's next tick, up to a minute later).  Leaves the
+# client's result in C_*.
+release_stale() {
+	local name="$1" pid
+	client_bg "$SS_NS_A" "$name-client" --addr "$B4" --port "$TCP" --mark "$MARK" \
+		--marker "$MARKER" --timeout 60
+	pid="$SS_BG_PID"
+	ss_wait 30 "SA $A4 -> $B4" eval "[[ \$(xfrm_sa_count $SS_NS_A $A4 $B4) -ge 1 ]]" || true
+	xfrm_mark_policy_kick "$SS_NS_A" "$MARK" "$SS_REQID"
+	client_collect "$name-client" "$pid" 60
+	result "$name.tcp4.connect_ms" "${C_connect_ms:--1}"
+}
+
 # terminate_all: tear down every IKE/CHILD SA (both sides learn it) so
 # the next marked packet negotiates afresh.
 terminate_all() {
 	ss_swanctl "$SS_NS_A" --terminate --ike socksec --timeout 10 >/dev/null 2>&1 || true
-	ss_wait 10 "SAs gone" eval "[[ \$(xfrm_sa_count $SS_NS_A $A4 $B4) -eq 0 && \$(xfrm_sa_count $SS_NS_B $B4 $A4) -eq 0 ]]"
+	ss_wait 10 "SAs gone" eval "[[ \$(xfrm_sa_count $SS_NS_A $A4 $B4) -eq 0 &&
+		\$(xfrm_sa_count $SS_NS_B $B4 $A4) -eq 0 &&
+		\$(xfrm_sa_count $SS_NS_A $A6 $B6) -eq 0 &&
+		\$(xfrm_sa_count $SS_NS_B $B6 $A6) -eq 0 ]]"
 }
 
 w_ondemand() {
@@ -166,8 +213,10 @@ w_ondemand() {
 	fi
 	result ondemand.tcp4.connect_ms "${C_connect_ms:--1}"
 	result ondemand.tcp4.echo_ms "${C_echo_ms:--1}"
-	if [[ $C_ok == 1 && ${C_connect_ms:-99999} -lt 3000 ]]; then
-		tap_ok "tcp4: connect() held and released in ${C_connect_ms} ms (< 3 s, no SYN retransmit)"
+	# About 0.1-0.8 s on an idle host (the SYN leaves at the first hold
+	# queue tick after the SA is installed); TCG on a loaded host is slower.
+	if [[ $C_ok == 1 && ${C_connect_ms:-99999} -lt 10000 ]]; then
+		tap_ok "tcp4: connect() held and released in ${C_connect_ms} ms"
 	else
 		tap_fail "tcp4: connect() latency ${C_connect_ms:-?} ms"
 	fi
@@ -253,6 +302,28 @@ w_ondemand() {
 	result ondemand.tcp4.fresh_negotiation_connect_ms "${lat[*]}"
 	result ondemand.larval_after_negotiations "$(xfrm_larval_count "$SS_NS_A")"
 	tap_check "fresh negotiations all connected (${lat[*]} ms)" eval "! [[ ' ${lat[*]} ' == *' -1 '* ]]"
+
+	# 5b'. (b) The same with the default xfrm_larval_drop=1: the SYN is
+	#      dropped (blackhole route) and TCP retransmits it after 1 s; the
+	#      first UDP datagram is lost.
+	ns_exec "$SS_NS_A" sysctl -qw net.core.xfrm_larval_drop=1
+	terminate_all
+	client "$SS_NS_A" --addr "$B4" --port "$TCP" --mark "$MARK" --marker "$MARKER"
+	result larvaldrop.tcp4.connect_ms "${C_connect_ms:--1}"
+	if [[ $C_ok == 1 && ${C_connect_ms:-0} -ge 900 ]]; then
+		tap_ok "larval_drop=1: SYN dropped, connect() waits for the retransmit (${C_connect_ms} ms)"
+	else
+		tap_fail "larval_drop=1: ok=$C_ok connect ${C_connect_ms:-?} ms (expected >= 900)"
+	fi
+	client "$SS_NS_A" --proto udp --addr "$B6" --port "$UDP" --mark "$MARK" --marker "$MARKER"
+	result larvaldrop.udp6.datagrams_sent "${C_udp_sends:--1}"
+	result larvaldrop.udp6.echo_ms "${C_echo_ms:--1}"
+	if [[ $C_ok == 1 && ${C_udp_sends:-1} -gt 1 ]]; then
+		tap_ok "larval_drop=1: first UDP datagram silently lost (${C_udp_sends} sends needed)"
+	else
+		tap_fail "larval_drop=1 udp6: ok=$C_ok sends=${C_udp_sends:-?}"
+	fi
+	ns_exec "$SS_NS_A" sysctl -qw net.core.xfrm_larval_drop=0
 
 	# 5c. Head-of-line blocking: the hold queue belongs to the policy, and
 	#     its timer only retries the packet at its head.  A flow towards a
@@ -371,42 +442,24 @@ w_stalelarval() {
 	local conf="$SS_STATE/ondemand-nomark.conf"
 	sed '/^[[:space:]]*mark_out[[:space:]]*=/d' "$SS_DIR/swanctl/ondemand.conf" >"$conf"
 	world stalelarval "$conf" 0
-	ns_exec "$SS_NS_A" sysctl -qw net.core.xfrm_acq_expires=8
+	ns_exec "$SS_NS_A" sysctl -qw net.core.xfrm_acq_expires=10
 	client "$SS_NS_A" --addr "$B4" --port "$TCP" --mark "$MARK" --marker "$MARKER"
 	tap_check "no mark_out: first negotiation works" test "$C_ok" = 1
-	result stalelarval.larval_after_negotiation "$(xfrm_larval_count "$SS_NS_A")"
+	local larv
+	larv="$(xfrm_larval_count "$SS_NS_A")"
+	result stalelarval.larval_after_negotiation "$larv"
+	tap_check "no mark_out: the ACQUIRE's larval state outlives the negotiation ($larv)" test "$larv" -ge 1
 	terminate_all
+	result stalelarval.larval_after_sa_deleted "$(xfrm_larval_count "$SS_NS_A")"
 	client "$SS_NS_A" --addr "$B4" --port "$TCP" --mark "$MARK" --marker "$MARKER" --timeout 20
 	result stalelarval.reconnect_ms "${C_connect_ms:--1}"
-	if [[ $C_ok == 1 && ${C_connect_ms:-0} -ge 2000 ]]; then
-		tap_ok "no mark_out: after the SA is deleted, reconnect stalls ${C_connect_ms} ms (stale larval state, xfrm_acq_expires=8)"
+	if [[ $C_ok == 1 && ${C_connect_ms:-0} -ge 1000 ]]; then
+		tap_ok "no mark_out: after the SA is deleted, reconnect stalls ${C_connect_ms} ms (no ACQUIRE until the larval state expires; xfrm_acq_expires=10)"
 	else
 		tap_fail "no mark_out: reconnect ok=$C_ok ${C_connect_ms:-?} ms (expected a stall)"
 	fi
 	capture_done
 	check_clean "stalelarval" "$TCP"
-}
-
-# ---------------------------------------------------------------------------
-w_larvaldrop() {
-	world larvaldrop ondemand 1
-	client "$SS_NS_A" --addr "$B4" --port "$TCP" --mark "$MARK" --marker "$MARKER"
-	result larvaldrop.tcp4.connect_ms "${C_connect_ms:--1}"
-	if [[ $C_ok == 1 && ${C_connect_ms:-0} -ge 900 ]]; then
-		tap_ok "larval_drop=1: SYN dropped, connect() waits for the retransmit (${C_connect_ms} ms)"
-	else
-		tap_fail "larval_drop=1: ok=$C_ok connect ${C_connect_ms:-?} ms (expected >= 900)"
-	fi
-	client "$SS_NS_A" --proto udp --addr "$B6" --port "$UDP" --mark "$MARK" --marker "$MARKER"
-	result larvaldrop.udp6.datagrams_sent "${C_udp_sends:--1}"
-	result larvaldrop.udp6.echo_ms "${C_echo_ms:--1}"
-	if [[ $C_ok == 1 && ${C_udp_sends:-1} -gt 1 ]]; then
-		tap_ok "larval_drop=1: first UDP datagram silently lost (${C_udp_sends} sends needed)"
-	else
-		tap_fail "larval_drop=1 udp6: ok=$C_ok sends=${C_udp_sends:-?}"
-	fi
-	capture_done
-	check_clean "larvaldrop" "$TCP" "$UDP"
 }
 
 # ---------------------------------------------------------------------------
@@ -475,6 +528,7 @@ w_nocharon() {
 	# held connect() still only ends with TCP's own timeout.
 	tap_diag "----- peer without IKE daemon"
 	charon_start "$SS_NS_A" ondemand
+	ns_exec "$SS_NS_A" sysctl -qw net.ipv4.tcp_syn_retries=1
 	PCAP="$SS_OUT/nocharon-peer.pcap"
 	capture_start "$SS_NS_A" "$SS_IF_A" "$PCAP"
 	client "$SS_NS_A" --addr "$B4" --port "$TCP" --mark "$MARK" --marker "$MARKER" --timeout 30
@@ -501,25 +555,30 @@ w_nocharon() {
 	capture_start "$SS_NS_A" "$SS_IF_A" "$PCAP"
 	charon_start "$SS_NS_B" ondemand
 	ns_exec "$SS_NS_A" sysctl -qw net.ipv4.tcp_syn_retries=6
-	result late.larval_states_before "$(xfrm_larval_count "$SS_NS_A")"
-	client "$SS_NS_A" --addr "$B4" --port "$TCP" --mark "$MARK" --marker "$MARKER" --timeout 60
-	result late.tcp4.connect_ms "${C_connect_ms:--1}"
+	release_stale late
 	tap_check "late peer daemon: a new marked connect succeeds (${C_connect_ms:-?} ms)" test "$C_ok" = 1
-	sleep 2
+	sleep 1
 	capture_done
-	local rst
+	local rst pay
 	rst="$(count_clear_port "$PCAP" "$TCP")"
-	result late.clear_packets_on_port "$rst"
-	if assert_no_cleartext "$PCAP" "$MARKER" 2>/dev/null; then
-		tap_ok "late peer daemon: no payload in clear"
-	else
-		tap_fail "late peer daemon: payload in clear"
-	fi
+	pay="$(count_marker "$PCAP" "$MARKER")"
+	result late.clear_packets_on_tcp_port "$rst"
+	result late.clear_frames_with_payload "$pay"
+	result late.ssa_TcpOutRsts "$(nstat_get "$SS_NS_A" TcpOutRsts)"
+	result late.ssa_IcmpOutDestUnreachs "$(nstat_get "$SS_NS_A" IcmpOutDestUnreachs)"
+	ss_show_frames "$PCAP" "$(ss_pcapscan "$PCAP" --port "$TCP" --marker "$MARKER" --key bad_frames)" 2>&1 |
+		grep -E ' → | -> ' | head -n 8 || true
+	# Characterisation of the bare mechanism (reflect below asserts the
+	# mitigation): checked so that a change shows up.
 	if [[ "$rst" -gt 0 ]]; then
-		tap_ok "KNOWN GAP (module must handle): $rst clear packet(s) on port $TCP: RSTs for SYNs of closed sockets released from the hold queue"
-		ss_show_frames "$PCAP" "$(ss_pcapscan "$PCAP" --port "$TCP" --key bad_frames)" 2>&1 | grep -E '→|->' | head -n 5 || true
+		tap_ok "KNOWN GAP: $rst clear RST(s): SYNs of closed sockets released from the hold queue, the peer's SYN-ACKs answered by the unmarked control socket"
 	else
-		tap_ok "late peer daemon: no clear packet on port $TCP"
+		tap_fail "expected clear RSTs for the released stale SYNs, saw none (behaviour changed?)"
+	fi
+	if [[ "$pay" -gt 0 ]]; then
+		tap_ok "KNOWN GAP: $pay clear frame(s) with payload: ICMP port unreachable for released stale datagrams quotes the decrypted echo"
+	else
+		tap_fail "expected a clear ICMP error quoting the payload, saw none (behaviour changed?)"
 	fi
 }
 
@@ -544,24 +603,26 @@ w_reflect() {
 	# IKE daemon runs.
 	ns_exec "$SS_NS_A" sysctl -qw net.ipv4.tcp_syn_retries=1
 	client "$SS_NS_A" --addr "$B4" --port "$TCP" --mark "$MARK" --marker "$MARKER" --timeout 10
-	client "$SS_NS_A" --addr "$B6" --port "$TCP" --mark "$MARK" --marker "$MARKER" --timeout 10
 	client "$SS_NS_A" --proto udp --addr "$B4" --port "$UDP" --mark "$MARK" --marker "$MARKER" --timeout 2
 	ns_exec "$SS_NS_A" sysctl -qw net.ipv4.tcp_syn_retries=6
 	charon_start "$SS_NS_A" "$conf"
 	charon_start "$SS_NS_B" "$conf"
-	client "$SS_NS_A" --addr "$B4" --port "$TCP" --mark "$MARK" --marker "$MARKER" --timeout 60
-	result reflect.tcp4.connect_ms_behind_stale "${C_connect_ms:--1}"
+	release_stale reflect
 	tap_check "reflect: tcp4 connect after the daemons start (${C_connect_ms:-?} ms)" test "$C_ok" = 1
-	client "$SS_NS_A" --addr "$B6" --port "$TCP" --mark "$MARK" --marker "$MARKER" --timeout 60
-	result reflect.tcp6.connect_ms_behind_stale "${C_connect_ms:--1}"
-	tap_check "reflect: tcp6 connect after the daemons start (${C_connect_ms:-?} ms)" test "$C_ok" = 1
+	client "$SS_NS_A" --addr "$B6" --port "$TCP" --mark "$MARK" --marker "$MARKER"
+	tap_check "reflect: tcp6 connect" test "$C_ok" = 1
 	client "$SS_NS_A" --addr "$B4" --port "$TCP_PLAIN" --mark "$MARK" --marker "$MARKER"
 	tap_check "reflect: unmarked listener with tcp_fwmark_accept=1" test "$C_ok" = 1
-	sleep 2
+	sleep 1
 	capture_done
 	# The kernel did send resets and ICMP errors, just not in clear.
-	result reflect.ssa_TcpOutRsts "$(ns_exec "$SS_NS_A" nstat -az TcpOutRsts | awk '$1 == "TcpOutRsts" { print $2 }')"
-	result reflect.ssa_IcmpOutDestUnreachs "$(ns_exec "$SS_NS_A" nstat -az IcmpOutDestUnreachs | awk '$1 == "IcmpOutDestUnreachs" { print $2 }')"
+	local rsts icmps
+	rsts="$(nstat_get "$SS_NS_A" TcpOutRsts)"
+	icmps="$(nstat_get "$SS_NS_A" IcmpOutDestUnreachs)"
+	result reflect.ssa_TcpOutRsts "$rsts"
+	result reflect.ssa_IcmpOutDestUnreachs "$icmps"
+	tap_check "reflect: stale packets were released and answered ($rsts RST, $icmps ICMP errors sent)" \
+		test "$rsts" -gt 0 -a "$icmps" -gt 0
 	check_clean "reflect (stale SYN/UDP released, unmarked listener)" "$TCP" "$UDP" "$TCP_PLAIN"
 	result reflect.esp "$(count_esp "$PCAP")"
 }
@@ -585,7 +646,7 @@ w_spd() {
 # ---------------------------------------------------------------------------
 worlds=("$@")
 if [[ ${#worlds[@]} -eq 0 ]]; then
-	worlds=(ondemand stalelarval larvaldrop espnull nocharon reflect spd)
+	worlds=(ondemand stalelarval espnull nocharon reflect spd)
 fi
 tap_diag "socksec IPsec proof of mechanism on $(uname -r); mark $MARK, reqid $SS_REQID"
 for w in "${worlds[@]}"; do

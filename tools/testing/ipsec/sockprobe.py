@@ -6,6 +6,8 @@ Server (runs until killed; serves every connection in a thread):
 
   sockprobe.py server --proto tcp|udp --family 4|6 --port P
                       [--bind ADDR] [--mark M] [--ready-file F]
+  sockprobe.py server --listen PROTO/FAMILY/PORT[/MARK] [--listen ...]
+                      [--ready-file F]
 
   TCP: reads one line "CMD MARKER\\n" and answers "MARKER\\n".  CMD is
     echo        keep the connection open until the client closes
@@ -80,29 +82,52 @@ def tcp_serve_one(conn):
         conn.close()
 
 
-def server(a):
-    fam = socket.AF_INET6 if a.family == 6 else socket.AF_INET
-    typ = socket.SOCK_STREAM if a.proto == "tcp" else socket.SOCK_DGRAM
+def open_server(proto, family, port, mark, bind=None):
+    fam = socket.AF_INET6 if family == 6 else socket.AF_INET
+    typ = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
     s = socket.socket(fam, typ)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if fam == socket.AF_INET6:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-    if a.mark:
-        s.setsockopt(socket.SOL_SOCKET, SO_MARK, a.mark)
-    bind = a.bind or ("::" if fam == socket.AF_INET6 else "0.0.0.0")
-    s.bind((bind, a.port))
+    if mark:
+        s.setsockopt(socket.SOL_SOCKET, SO_MARK, mark)
+    s.bind((bind or ("::" if fam == socket.AF_INET6 else "0.0.0.0"), port))
     if typ == socket.SOCK_STREAM:
         s.listen(64)
-    if a.ready_file:
-        with open(a.ready_file, "w") as f:
-            f.write("%d\n" % os.getpid())
-    if typ == socket.SOCK_DGRAM:
+    return s
+
+
+def serve(s):
+    if s.type == socket.SOCK_DGRAM:
         while True:
             d, peer = s.recvfrom(65536)
             s.sendto(d, peer)
     while True:
         conn, _ = s.accept()
         threading.Thread(target=tcp_serve_one, args=(conn,), daemon=True).start()
+
+
+def parse_spec(spec):
+    """PROTO/FAMILY/PORT[/MARK], e.g. tcp/6/5001/0x10000000."""
+    f = spec.split("/")
+    if len(f) not in (3, 4) or f[0] not in ("tcp", "udp") or f[1] not in ("4", "6"):
+        raise argparse.ArgumentTypeError("bad --listen spec %r" % spec)
+    return f[0], int(f[1]), int(f[2]), int(f[3], 0) if len(f) == 4 else 0
+
+
+def server(a):
+    specs = list(a.listen or [])
+    if a.port is not None:
+        specs.append((a.proto, a.family, a.port, a.mark))
+    if not specs:
+        raise SystemExit("server: give --port or --listen")
+    socks = [open_server(p, fam, port, mark, a.bind) for p, fam, port, mark in specs]
+    if a.ready_file:
+        with open(a.ready_file, "w") as f:
+            f.write("%d\n" % os.getpid())
+    for s in socks[1:]:
+        threading.Thread(target=serve, args=(s,), daemon=True).start()
+    serve(socks[0])
 
 
 def client(a):
@@ -192,7 +217,9 @@ def main():
     sv = sub.add_parser("server")
     sv.add_argument("--proto", choices=("tcp", "udp"), default="tcp")
     sv.add_argument("--family", type=int, choices=(4, 6), default=4)
-    sv.add_argument("--port", type=int, required=True)
+    sv.add_argument("--port", type=int)
+    sv.add_argument("--listen", type=parse_spec, action="append",
+                    help="PROTO/FAMILY/PORT[/MARK]; repeatable, one process serves all")
     sv.add_argument("--bind")
     sv.add_argument("--mark", type=lambda x: int(x, 0), default=0)
     sv.add_argument("--ready-file")
