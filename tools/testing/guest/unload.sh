@@ -5,6 +5,11 @@
 # sysfs defaults and the options alive for the sockets that rely on them.
 set -uo pipefail
 ko=${1:?usage: unload.sh path/to/socksec.ko}
+# The TAP also goes to the host, for make check to count.
+if [ -z "${UNLOAD_TEE:-}" ] && [ -n "${SOCKSEC_VM_OUT:-}" ]; then
+	UNLOAD_TEE=1 "$0" "$@" | tee "$SOCKSEC_VM_OUT/unload.tap"
+	exit "${PIPESTATUS[0]}"
+fi
 n=0 fail=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
