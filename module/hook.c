@@ -91,6 +91,56 @@ static void socksec_log(const struct sk_buff *skb, u8 family, bool ingress,
 				      &ipv6_hdr(skb)->saddr, &ipv6_hdr(skb)->daddr);
 }
 
+/* The counters of one direction, by verdict. */
+struct socksec_dir_counters {
+	bool ingress;
+	enum socksec_counter pass, exempt, insecure, audit;
+};
+
+static const struct socksec_dir_counters socksec_out_counters = {
+	.ingress  = false,
+	.pass	  = SOCKSEC_C_OUT_PROTECTED,
+	.exempt	  = SOCKSEC_C_OUT_EXEMPT,
+	.insecure = SOCKSEC_C_OUT_INSECURE,
+	.audit	  = SOCKSEC_C_OUT_AUDIT,
+};
+
+static const struct socksec_dir_counters socksec_in_counters = {
+	.ingress  = true,
+	.pass	  = SOCKSEC_C_IN_PROTECTED,
+	.exempt	  = SOCKSEC_C_IN_EXEMPT,
+	.insecure = SOCKSEC_C_IN_INSECURE,
+	.audit	  = SOCKSEC_C_IN_AUDIT,
+};
+
+/* Count a passing verdict (and log an audited one); false for a drop. */
+static bool socksec_passes(struct socksec_net *sn,
+			   const struct socksec_dir_counters *c,
+			   enum socksec_verdict v, const struct sk_buff *skb,
+			   u8 family, enum socksec_reason reason)
+{
+	switch (v) {
+	case SOCKSEC_PASS:
+		socksec_count(sn, c->pass);
+		return true;
+	case SOCKSEC_PASS_EXEMPT:
+		socksec_count(sn, c->exempt);
+		return true;
+	case SOCKSEC_PASS_INSECURE:
+		socksec_count(sn, c->insecure);
+		return true;
+	case SOCKSEC_PASS_AUDIT:
+		socksec_count(sn, c->audit);
+		socksec_log(skb, family, c->ingress, "audit: would drop", reason);
+		return true;
+	case SOCKSEC_PASS_OFF:
+		return true;
+	case SOCKSEC_DROP:
+		break;
+	}
+	return false;
+}
+
 /*
  * The requirement of a packet's socket. Time-wait replies and resets go
  * out through a per-CPU control socket that carries the protected socket's
@@ -146,6 +196,7 @@ static unsigned int socksec_out(struct sk_buff *skb,
 	struct socksec_effective eff;
 	struct socksec_pkt_facts f;
 	enum socksec_reason reason;
+	enum socksec_verdict v;
 	/* A SYN-ACK's socket is the listener: never abort that one. */
 	bool own = sk && sk == skb->sk && sk_fullsock(sk);
 
@@ -156,33 +207,17 @@ static unsigned int socksec_out(struct sk_buff *skb,
 		return NF_ACCEPT;
 	socksec_out_facts(state->net, skb, sk, family, &f);
 
-	switch (socksec_decide(&eff, &def, &f, &reason)) {
-	case SOCKSEC_PASS:
-		if (f.xfrm_queued) {
-			socksec_count(sn, SOCKSEC_C_OUT_HELD);
-			if (own)
-				socksec_watch_held(sk);
-			return NF_ACCEPT;
-		}
-		socksec_count(sn, SOCKSEC_C_OUT_PROTECTED);
+	v = socksec_decide(&eff, &def, &f, &reason);
+	if (v == SOCKSEC_PASS && f.xfrm_queued) {
+		socksec_count(sn, SOCKSEC_C_OUT_HELD);
 		if (own)
-			socksec_out_secured(sk);
+			socksec_watch_held(sk);
 		return NF_ACCEPT;
-	case SOCKSEC_PASS_OFF:
-		return NF_ACCEPT;
-	case SOCKSEC_PASS_EXEMPT:
-		socksec_count(sn, SOCKSEC_C_OUT_EXEMPT);
-		return NF_ACCEPT;
-	case SOCKSEC_PASS_INSECURE:
-		socksec_count(sn, SOCKSEC_C_OUT_INSECURE);
-		return NF_ACCEPT;
-	case SOCKSEC_PASS_AUDIT:
-		socksec_count(sn, SOCKSEC_C_OUT_AUDIT);
-		socksec_log(skb, family, false, "audit: would drop", reason);
-		return NF_ACCEPT;
-	case SOCKSEC_DROP:
-		break;
 	}
+	if (v == SOCKSEC_PASS && own)
+		socksec_out_secured(sk);
+	if (socksec_passes(sn, &socksec_out_counters, v, skb, family, reason))
+		return NF_ACCEPT;
 	atomic_long_inc(&sn->out_drop[reason]);
 	trace_socksec_verdict(sk, false, false, eff.protocol, eff.flags,
 			      socksec_reason_name(reason));
@@ -277,25 +312,8 @@ static unsigned int socksec_in(struct sk_buff *skb,
 	f.xfrm = socksec_secpath_level(skb);
 	f.has_payload = true;
 	v = socksec_decide(&eff, &def, &f, &reason);
-	switch (v) {
-	case SOCKSEC_PASS:
-		socksec_count(sn, SOCKSEC_C_IN_PROTECTED);
+	if (socksec_passes(sn, &socksec_in_counters, v, skb, family, reason))
 		goto accept;
-	case SOCKSEC_PASS_EXEMPT:
-		socksec_count(sn, SOCKSEC_C_IN_EXEMPT);
-		goto accept;
-	case SOCKSEC_PASS_INSECURE:
-		socksec_count(sn, SOCKSEC_C_IN_INSECURE);
-		goto accept;
-	case SOCKSEC_PASS_AUDIT:
-		socksec_count(sn, SOCKSEC_C_IN_AUDIT);
-		socksec_log(skb, family, true, "audit: would drop", reason);
-		goto accept;
-	case SOCKSEC_PASS_OFF:
-		goto accept;
-	case SOCKSEC_DROP:
-		break;
-	}
 	socksec_count(sn, SOCKSEC_C_IN_DROPPED);
 	trace_socksec_verdict(full, true, false, eff.protocol, eff.flags,
 			      socksec_reason_name(reason));
