@@ -96,5 +96,13 @@ tap_check "protected listener: clear SYNs dropped on ingress" \
 	test "$(sx_counter "$SS_NS_B" in_dropped)" -gt "$before"
 tap_check "protected listener: never accepted the clear connection" \
 	test "$(grep -c '^server:' <(sx_log tcp4))" -eq "$served"
+before=$(sx_counter "$SS_NS_B" in_dropped)
+ip netns exec "$SS_NS_A" timeout 3 "$SX_CLI" connect -6 -m "$PLAIN" "$SS_B6" 7006 || true
+tap_check "protected IPv6 listener: clear SYNs dropped on ingress" \
+	test "$(sx_counter "$SS_NS_B" in_dropped)" -gt "$before"
+before=$(sx_counter "$SS_NS_B" in_dropped)
+ip netns exec "$SS_NS_A" timeout 6 "$SX_CLI" connect -4 -u -m "$PLAIN" "$SS_B4" 7100 || true
+tap_check "protected UDP socket: clear datagrams dropped on ingress" \
+	test "$(sx_counter "$SS_NS_B" in_dropped)" -gt "$before"
 
 tap_done
