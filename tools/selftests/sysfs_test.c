@@ -40,6 +40,24 @@ static const struct knob_case knobs[] = {
 		{ "1", "0", "1", "0" },
 		{ "", "2", "maybe", "-1" },
 	},
+	{
+		"ipsec_reqid",
+		{ "4242", "0x10", "0" },
+		{ "4242", "16", "0" },
+		{ "", "-1", "abc", "4294967296", "1 2" },
+	},
+	{
+		"ipsec_mark",
+		{ "0x10000000", "1", "0x01000000" },
+		{ "0x10000000", "0x00000001", "0x01000000" },
+		{ "", "0", "3", "0x80000000", "0x30000000", "mark" },
+	},
+	{
+		"hold_timeout_ms",
+		{ "100", "600000", "5000" },
+		{ "100", "600000", "5000" },
+		{ "", "99", "600001", "-5", "abc", "0" },
+	},
 };
 
 FIXTURE(knob) {
@@ -54,6 +72,9 @@ FIXTURE_VARIANT_ADD(knob, default_protocol) { &knobs[0] };
 FIXTURE_VARIANT_ADD(knob, default_flags) { &knobs[1] };
 FIXTURE_VARIANT_ADD(knob, mode) { &knobs[2] };
 FIXTURE_VARIANT_ADD(knob, protect_loopback) { &knobs[3] };
+FIXTURE_VARIANT_ADD(knob, ipsec_reqid) { &knobs[4] };
+FIXTURE_VARIANT_ADD(knob, ipsec_mark) { &knobs[5] };
+FIXTURE_VARIANT_ADD(knob, hold_timeout_ms) { &knobs[6] };
 
 FIXTURE_SETUP(knob)
 {
