@@ -397,12 +397,10 @@ void socksec_ipsec_unqueue(struct sock *sk)
  * queue of socksec's policies is retried at once, so a connection that
  * waits for an IKE daemon started late leaves as soon as its SA exists.
  */
-static void socksec_pol_kick(struct xfrm_policy *pol, u32 reqid)
+static void socksec_pol_kick(struct xfrm_policy *pol)
 {
 	struct xfrm_policy_queue *pq = &pol->polq;
 
-	if (pol->xfrm_nr != 1 || pol->xfrm_vec[0].reqid != reqid)
-		return;
 	spin_lock_bh(&pq->hold_queue.lock);
 	if (timer_pending(&pq->hold_timer)) {
 		pq->timeout = SOCKSEC_QUEUE_TMO_MIN;
@@ -410,6 +408,28 @@ static void socksec_pol_kick(struct xfrm_policy *pol, u32 reqid)
 		mod_timer(&pq->hold_timer, jiffies);
 	}
 	spin_unlock_bh(&pq->hold_queue.lock);
+}
+
+/*
+ * The larval state of an ACQUIRE carries the policy's mark; the kernel
+ * replaces it only with an SA of the very same mark. An IKE daemon that
+ * installs its SA without that mark leaves the larval state behind, and
+ * once the SA is gone it suppresses new ACQUIREs for the flow for
+ * net.core.xfrm_acq_expires. Remove it as soon as a real SA covers the
+ * same addresses.
+ */
+static void socksec_pol_drop_larval(struct xfrm_policy *pol,
+				    const struct xfrm_state *x)
+{
+	struct xfrm_state *acq;
+
+	acq = xfrm_find_acq(xs_net((struct xfrm_state *)x), &pol->mark,
+			    XFRM_MODE_TRANSPORT, x->props.reqid, 0, x->id.proto,
+			    &x->id.daddr, &x->props.saddr, 0, x->props.family);
+	if (!acq)
+		return;
+	xfrm_state_delete(acq);
+	xfrm_state_put(acq);
 }
 
 static int socksec_km_notify(struct xfrm_state *x, const struct km_event *c)
@@ -424,8 +444,12 @@ static int socksec_km_notify(struct xfrm_state *x, const struct km_event *c)
 	/* km notifiers run under rcu_read_lock(); policies die after RCU. */
 	for (i = 0; i < ARRAY_SIZE(sn->pol); i++) {
 		pol = READ_ONCE(sn->pol[i]);
-		if (pol)
-			socksec_pol_kick(pol, x->props.reqid);
+		if (!pol || pol->xfrm_nr != 1 ||
+		    pol->xfrm_vec[0].reqid != x->props.reqid)
+			continue;
+		if (x->id.spi)
+			socksec_pol_drop_larval(pol, x);
+		socksec_pol_kick(pol);
 	}
 	return 0;
 }

@@ -179,6 +179,13 @@ static ssize_t ipsec_mark_store(struct kobject *kobj,
 
 	if (kstrtou32(buf, 0, &v) || !v || !is_power_of_2(v) || v >= BIT(31))
 		return -EINVAL;
+	/*
+	 * Sockets keep the bit they were given; under another one their
+	 * packets would match no policy and wait for nothing. Once a socket
+	 * has been protected the mark is fixed until reboot.
+	 */
+	if (v != READ_ONCE(socksec_ipsec.mark) && socksec_pinned_once())
+		return -EBUSY;
 	WRITE_ONCE(socksec_ipsec.mark, v);
 	socksec_ipsec_resync_all();
 	return count;

@@ -6,7 +6,8 @@ set -uo pipefail
 bin=${SOCKSEC_TOOLS:-build/tools}/selftests
 out=${SOCKSEC_VM_OUT:?}
 rc=0
-for t in sockopt_test sysfs_test; do
+# sysfs first: once a socket is protected, ipsec_mark is fixed (EBUSY).
+for t in sysfs_test sockopt_test; do
 	echo "=== $t"
 	"$bin/$t" 2>&1 | tee "$out/$t.tap"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1

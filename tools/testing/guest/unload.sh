@@ -16,7 +16,7 @@ notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
 check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..8"
 check "unused module unloads" "rmmod socksec"
 check "sysfs directory gone after unload" "[ ! -e /sys/kernel/socksec ]"
 check "module loads again" "insmod '$ko'"
@@ -33,6 +33,10 @@ check "unprivileged socket protected" "grep -q protected /tmp/holder.out"
 check "rmmod refused once a socket used it" "! rmmod socksec 2>/dev/null"
 check "module still loaded and configurable" \
 	"[ -e /sys/kernel/socksec/mode ] && grep -q '^socksec ' /proc/modules"
+mark=$(cat /sys/kernel/socksec/ipsec_mark)
+check "ipsec_mark fixed once used: EBUSY" \
+	"! echo 0x00100000 2>/tmp/mark.err >/sys/kernel/socksec/ipsec_mark && grep -q 'busy' /tmp/mark.err"
+check "ipsec_mark unchanged" "[ \"\$(cat /sys/kernel/socksec/ipsec_mark)\" = '$mark' ]"
 kill $holder 2>/dev/null
 echo "# Totals: pass:$((n - fail)) fail:$fail xfail:0 xpass:0 skip:0 error:0"
 [ $fail -eq 0 ]

@@ -36,8 +36,11 @@
 #                            socket, pid file), strongswan.conf and
 #                            swanctl.conf; VARIANT is a file name in
 #                            swanctl/ without .conf (default: ondemand) or a
-#                            path; loads it and waits until its connections
-#                            (and traps) are loaded
+#                            path; placeholders @LOCAL4@ @REMOTE4@ @LOCAL6@
+#                            @REMOTE6@ @MARK@ @MARK_OUT@ are filled in
+#                            (SS_MARK_OUT, default MARK/MARK); loads it and
+#                            waits until its connections (and traps) are
+#                            loaded
 #   charon_stop NS           SIGTERM (charon deletes its SAs), then SIGKILL
 #   charon_kill NS           SIGKILL: the daemon dies, kernel SAs stay
 #   charon_running NS        true while NS's charon process lives
@@ -82,12 +85,17 @@
 #                            line and exits 1 if anything failed
 #
 # Variables (set before sourcing to override): SS_NS_A SS_NS_B SS_IF_A
-# SS_IF_B SS_A4 SS_B4 SS_A6 SS_B6 SS_MARK SS_REQID SS_LOG_TAG (suffix for
-# saved charon logs) SS_STATE (scratch dir,
-# must not be under /run) SS_OUT (captures and logs; default
-# $SOCKSEC_VM_OUT) SS_CHARON (charon binary) SS_CHARON_LOGLEVEL SS_KEEP=1
-# (keep SS_STATE).  Outside the VM (SOCKSEC_VM unset) nothing runs unless
-# SS_ALLOW_HOST=1.
+# SS_IF_B SS_A4 SS_B4 SS_A6 SS_B6; SS_MARK (default: the loaded module's
+# /sys/kernel/socksec/ipsec_mark, else 0x10000000); SS_MARK_OUT; SS_REQID
+# (4242); SS_LOG_TAG (suffix of saved charon logs); SS_STATE (scratch
+# directory, not under /run); SS_OUT (captures and logs, default
+# $SOCKSEC_VM_OUT); SS_CHARON (charon binary); SS_CHARON_LOGLEVEL;
+# SS_KEEP=1 keeps SS_STATE.  Outside the VM (SOCKSEC_VM unset) nothing
+# runs unless SS_ALLOW_HOST=1.
+#
+# Helpers next to this file: pcapscan.py (what a capture holds, without
+# tshark) and sockprobe.py (TCP/UDP echo server and measuring client, with
+# SO_MARK), see their --help.
 
 if [[ -n "${SS_LIB_LOADED:-}" ]]; then
 	return 0
@@ -95,6 +103,7 @@ fi
 SS_LIB_LOADED=1
 
 SS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+# shellcheck disable=SC2034 # for scenarios
 SS_REPO="$(cd "$SS_DIR/../../.." && pwd -P)"
 
 if [[ -z "${SOCKSEC_VM:-}" && "${SS_ALLOW_HOST:-0}" != 1 ]]; then
@@ -112,6 +121,10 @@ fi
 : "${SS_IF_A:=vssa}" "${SS_IF_B:=vssb}"
 : "${SS_A4:=192.0.2.1}" "${SS_B4:=192.0.2.2}"
 : "${SS_A6:=2001:db8::1}" "${SS_B6:=2001:db8::2}"
+# The mark bit of protected sockets: the loaded module's, else 0x10000000.
+if [[ -z "${SS_MARK:-}" && -r /sys/kernel/socksec/ipsec_mark ]]; then
+	SS_MARK="$(cat /sys/kernel/socksec/ipsec_mark 2>/dev/null || true)"
+fi
 : "${SS_MARK:=0x10000000}" "${SS_REQID:=4242}"
 : "${SS_CHARON:=/usr/lib/ipsec/charon}"
 : "${SS_CHARON_LOGLEVEL:=1}"
@@ -131,10 +144,10 @@ esac
 mkdir -p "$SS_OUT"
 
 SS_PCAPSCAN="$SS_DIR/pcapscan.py"
+# shellcheck disable=SC2034 # for scenarios
 SS_SOCKPROBE="$SS_DIR/sockprobe.py"
 
 declare -gA SS_CHARON_PID=()
-declare -gA SS_CHARON_VARIANT=()
 declare -gA SS_CHARON_TAG=()
 declare -gA SS_CAPTURE_PID=()
 declare -gA SS_CAPTURE_LOG=()
@@ -228,33 +241,33 @@ ns_setup() {
 	ip netns add "$a"
 	ip netns add "$b"
 	ip link add "$SS_IF_A" netns "$a" type veth peer name "$SS_IF_B" netns "$b"
-	local ns ifc ip4 ip6
+	local ns ifc ip4 ip6 peer4 peer6 mac mac_a mac_b
+	mac_a="$(ip -n "$a" -br link show dev "$SS_IF_A" | awk '{ print $3 }')"
+	mac_b="$(ip -n "$b" -br link show dev "$SS_IF_B" | awk '{ print $3 }')"
 	for ns in "$a" "$b"; do
 		if [[ "$ns" == "$a" ]]; then
-			ifc="$SS_IF_A" ip4="$SS_A4" ip6="$SS_A6"
+			ifc="$SS_IF_A" ip4="$SS_A4" ip6="$SS_A6" peer4="$SS_B4" peer6="$SS_B6" mac="$mac_b"
 		else
-			ifc="$SS_IF_B" ip4="$SS_B4" ip6="$SS_B6"
+			ifc="$SS_IF_B" ip4="$SS_B4" ip6="$SS_B6" peer4="$SS_A4" peer6="$SS_A6" mac="$mac_a"
 		fi
-		ip -n "$ns" link set lo up
 		ns_exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
 			net.ipv6.conf.default.accept_dad=0 \
 			net.ipv6.conf.all.router_solicitations=0 \
-			net.ipv6.conf.default.router_solicitations=0
-		ip -n "$ns" addr add "$ip4/24" dev "$ifc"
-		ip -n "$ns" addr add "$ip6/64" dev "$ifc" nodad
-		ip -n "$ns" link set "$ifc" up
+			net.ipv6.conf.default.router_solicitations=0 \
+			net.ipv6.conf."$ifc".router_solicitations=0
+		# Permanent neighbour entries: no ARP/NDP in the captures, and
+		# the first protected packet never waits for address resolution.
+		ip -n "$ns" -batch - <<EOF
+link set lo up
+addr add $ip4/24 dev $ifc
+addr add $ip6/64 dev $ifc nodad
+link set $ifc up
+neigh replace $peer4 lladdr $mac dev $ifc nud permanent
+neigh replace $peer6 lladdr $mac dev $ifc nud permanent
+EOF
 	done
 	ss_wait 10 "veth carrier" eval \
 		"ip -n $a link show $SS_IF_A | grep -q LOWER_UP && ip -n $b link show $SS_IF_B | grep -q LOWER_UP"
-	# Permanent neighbour entries: no ARP/NDP in the captures, and the
-	# first protected packet never waits for address resolution.
-	local mac_a mac_b
-	mac_a="$(ns_exec "$a" cat "/sys/class/net/$SS_IF_A/address")"
-	mac_b="$(ns_exec "$b" cat "/sys/class/net/$SS_IF_B/address")"
-	ip -n "$a" neigh replace "$SS_B4" lladdr "$mac_b" dev "$SS_IF_A" nud permanent
-	ip -n "$a" neigh replace "$SS_B6" lladdr "$mac_b" dev "$SS_IF_A" nud permanent
-	ip -n "$b" neigh replace "$SS_A4" lladdr "$mac_a" dev "$SS_IF_B" nud permanent
-	ip -n "$b" neigh replace "$SS_A6" lladdr "$mac_a" dev "$SS_IF_B" nud permanent
 	if [[ "${SS_CHECK_REACH:-0}" == 1 ]]; then
 		ss_wait 10 "$SS_B4 reachable from $a" ss_reachable "$a" "$SS_B4"
 		ss_wait 10 "$SS_B6 reachable from $a" ss_reachable "$a" "$SS_B6"
@@ -305,19 +318,22 @@ ns_teardown() {
 ss_preload_crypto() {
 	[[ $SS_CRYPTO_LOADED -eq 0 ]] || return 0
 	SS_CRYPTO_LOADED=1
-	local m missing=()
+	local m missing=() mods
 	# xfrm_user for ip xfrm and charon, ESP, then what aes256gcm16 and
 	# null-sha256 instantiate; autoloading them on the first SA takes
 	# seconds over 9p and would distort the first connect latency.
 	# seqiv/echainiv take the kernel's default RNG ("stdrng"): drbg and
-	# its entropy source are modules too.
-	for m in xfrm_user esp4 esp6 aesni_intel ghash_clmulni_intel gcm \
-		ghash_generic seqiv echainiv authenc crypto_null sha256_ssse3 \
-		jitterentropy_rng drbg ansi_cprng; do
-		modprobe -q "$m" 2>/dev/null || missing+=("$m")
+	# its entropy source are modules too.  One modprobe for all: each
+	# process start costs under TCG.
+	mods=(xfrm_user esp4 esp6 aesni_intel ghash_clmulni_intel gcm
+		ghash_generic seqiv echainiv authenc crypto_null sha256_ssse3
+		jitterentropy_rng drbg ansi_cprng)
+	modprobe -a -q "${mods[@]}" 2>/dev/null || true
+	for m in "${mods[@]}"; do
+		[[ -d "/sys/module/$m" ]] || missing+=("$m")
 	done
 	if [[ ${#missing[@]} -gt 0 ]]; then
-		ss_log "preload: not available (ignored): ${missing[*]}"
+		ss_log "preload: not loaded (missing or built in): ${missing[*]}"
 	fi
 	return 0
 }
@@ -425,20 +441,22 @@ charon_start() {
 	read -r l4 r4 l6 r6 <<<"$(ss_addrs_of "$ns")"
 	conf="$d/swanctl/swanctl.conf"
 	sed -e "s|@LOCAL4@|$l4|g" -e "s|@REMOTE4@|$r4|g" \
-		-e "s|@LOCAL6@|$l6|g" -e "s|@REMOTE6@|$r6|g" "$src" >"$conf"
+		-e "s|@LOCAL6@|$l6|g" -e "s|@REMOTE6@|$r6|g" \
+		-e "s|@MARK_OUT@|${SS_MARK_OUT:-$SS_MARK/$SS_MARK}|g" \
+		-e "s|@MARK@|$SS_MARK|g" "$src" >"$conf"
 	chmod 0600 "$conf"
 	ss_write_strongswan_conf "$d"
 
 	# ip netns exec already gives a new mount namespace; unshare makes the
 	# private one explicit.  /run becomes $d/run for charon only: its pid
 	# file and vici socket land there.
+	# shellcheck disable=SC2016 # $1 and $2 are sh -c's
 	STRONGSWAN_CONF="$d/strongswan.conf" \
 		ip netns exec "$ns" unshare --mount --propagation private -- \
 		sh -c 'mount --bind "$1" /run && exec "$2"' sh "$d/run" "$SS_CHARON" \
 		>"$d/charon.out" 2>&1 </dev/null &
 	pid=$!
 	SS_CHARON_PID[$ns]=$pid
-	SS_CHARON_VARIANT[$ns]="$variant"
 	SS_CHARON_TAG[$ns]="${SS_LOG_TAG:-}"
 	if ! ss_wait 30 "charon in $ns to create its vici socket" \
 		eval "[[ -S '$d/run/charon.vici' ]] || ! kill -0 $pid"; then
@@ -537,17 +555,17 @@ xfrm_larval_count() {
 # only "dev lo" (to show the problem).
 xfrm_mark_policy() {
 	local ns="$1" mark="${2:-$SS_MARK}" reqid="${3:-$SS_REQID}" lo6="${4:-addr}"
-	local m="mark $mark mask $mark" a
-	ip -n "$ns" xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dev lo dir out $m \
+	local m=(mark "$mark" mask "$mark")
+	ip -n "$ns" xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dev lo dir out "${m[@]}" \
 		priority 10 action allow
-	ip -n "$ns" xfrm policy add src ::/0 dst ::/0 dev lo dir out $m \
+	ip -n "$ns" xfrm policy add src ::/0 dst ::/0 dev lo dir out "${m[@]}" \
 		priority 10 action allow
 	if [[ "$lo6" == addr ]]; then
 		xfrm_loopback_allow_v6 "$ns" "$mark"
 	fi
-	ip -n "$ns" xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dir out $m \
+	ip -n "$ns" xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dir out "${m[@]}" \
 		priority 100 tmpl proto esp mode transport reqid "$reqid"
-	ip -n "$ns" xfrm policy add src ::/0 dst ::/0 dir out $m \
+	ip -n "$ns" xfrm policy add src ::/0 dst ::/0 dir out "${m[@]}" \
 		priority 100 tmpl proto esp mode transport reqid "$reqid"
 }
 
@@ -558,10 +576,10 @@ xfrm_mark_policy() {
 # (100 ms doubling up to 60 s): held packets whose SA now exists leave now.
 xfrm_mark_policy_kick() {
 	local ns="$1" mark="${2:-$SS_MARK}" reqid="${3:-$SS_REQID}"
-	local m="mark $mark mask $mark"
-	ip -n "$ns" xfrm policy update src 0.0.0.0/0 dst 0.0.0.0/0 dir out $m \
+	local m=(mark "$mark" mask "$mark")
+	ip -n "$ns" xfrm policy update src 0.0.0.0/0 dst 0.0.0.0/0 dir out "${m[@]}" \
 		priority 100 tmpl proto esp mode transport reqid "$reqid"
-	ip -n "$ns" xfrm policy update src ::/0 dst ::/0 dir out $m \
+	ip -n "$ns" xfrm policy update src ::/0 dst ::/0 dir out "${m[@]}" \
 		priority 100 tmpl proto esp mode transport reqid "$reqid"
 }
 

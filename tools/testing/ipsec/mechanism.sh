@@ -131,11 +131,11 @@ world() {
 		charon_start "$SS_NS_B" "$variant"
 		result "$name.charon_b_start_ms" "$(( $(ss_now_ms) - t0 ))"
 	fi
-	local m="/$MARK"
-	[[ "$markpol" == 1 ]] || m=""
+	local sm="/$MARK"
+	[[ "$markpol" == 1 ]] || sm=""
 	# One process per namespace serves all of them.
-	start_server "$SS_NS_B" servers-b --listen "tcp/4/$TCP$m" --listen "tcp/6/$TCP$m" \
-		--listen "udp/4/$UDP$m" --listen "udp/6/$UDP$m" --listen "tcp/4/$TCP_PLAIN"
+	start_server "$SS_NS_B" servers-b --listen "tcp/4/$TCP$sm" --listen "tcp/6/$TCP$sm" \
+		--listen "udp/4/$UDP$sm" --listen "udp/6/$UDP$sm" --listen "tcp/4/$TCP_PLAIN"
 	start_server "$SS_NS_A" servers-a --listen "tcp/4/$LO" --listen "tcp/6/$LO"
 	PCAP="$SS_OUT/$name.pcap"
 	capture_start "$SS_NS_A" "$SS_IF_A" "$PCAP"
@@ -192,13 +192,27 @@ release_stale() {
 }
 
 # terminate_all: tear down every IKE/CHILD SA (both sides learn it) so
-# the next marked packet negotiates afresh.
+# the next marked packet negotiates afresh.  The closing handshake of the
+# previous connection (FIN, time-wait ACK) is marked traffic too and may
+# trigger a new negotiation right after the teardown: let it finish
+# first, and repeat the teardown if an SA comes back.
+sas_gone() {
+	[[ $(xfrm_sa_count "$SS_NS_A" "$A4" "$B4") -eq 0 &&
+		$(xfrm_sa_count "$SS_NS_B" "$B4" "$A4") -eq 0 &&
+		$(xfrm_sa_count "$SS_NS_A" "$A6" "$B6") -eq 0 &&
+		$(xfrm_sa_count "$SS_NS_B" "$B6" "$A6") -eq 0 ]]
+}
+
 terminate_all() {
-	ss_swanctl "$SS_NS_A" --terminate --ike socksec --timeout 10 >/dev/null 2>&1 || true
-	ss_wait 10 "SAs gone" eval "[[ \$(xfrm_sa_count $SS_NS_A $A4 $B4) -eq 0 &&
-		\$(xfrm_sa_count $SS_NS_B $B4 $A4) -eq 0 &&
-		\$(xfrm_sa_count $SS_NS_A $A6 $B6) -eq 0 &&
-		\$(xfrm_sa_count $SS_NS_B $B6 $A6) -eq 0 ]]"
+	sleep 0.5
+	for _ in 1 2 3; do
+		ss_swanctl "$SS_NS_A" --terminate --ike socksec --timeout 10 >/dev/null 2>&1 || true
+		if ss_wait 5 "SAs gone" sas_gone; then
+			sleep 0.2
+			sas_gone && return 0
+		fi
+	done
+	return 1
 }
 
 w_ondemand() {
@@ -293,8 +307,8 @@ w_ondemand() {
 	# 5b. Negotiation latency, a few fresh negotiations (IKE warm): the
 	#     held SYN leaves at the first xfrm queue timer tick after the SA
 	#     is installed (ticks at 100, 300, 700, 1500 ms: the timer doubles).
-	local i lat=()
-	for i in 1 2 3 4 5; do
+	local lat=()
+	for _ in 1 2 3 4 5; do
 		terminate_all
 		client "$SS_NS_A" --addr "$B4" --port "$TCP" --mark "$MARK" --marker "$MARKER"
 		lat+=("${C_connect_ms:--1}")
@@ -451,7 +465,10 @@ w_stalelarval() {
 	tap_check "no mark_out: the ACQUIRE's larval state outlives the negotiation ($larv)" test "$larv" -ge 1
 	terminate_all
 	result stalelarval.larval_after_sa_deleted "$(xfrm_larval_count "$SS_NS_A")"
-	client "$SS_NS_A" --addr "$B4" --port "$TCP" --mark "$MARK" --marker "$MARKER" --timeout 20
+	# Held until the larval state expires, then until the hold queue's next
+	# tick sends the ACQUIRE, then until the tick after the SA: up to
+	# about 10 + 2 x 12.8 s.
+	client "$SS_NS_A" --addr "$B4" --port "$TCP" --mark "$MARK" --marker "$MARKER" --timeout 45
 	result stalelarval.reconnect_ms "${C_connect_ms:--1}"
 	if [[ $C_ok == 1 && ${C_connect_ms:-0} -ge 1000 ]]; then
 		tap_ok "no mark_out: after the SA is deleted, reconnect stalls ${C_connect_ms} ms (no ACQUIRE until the larval state expires; xfrm_acq_expires=10)"

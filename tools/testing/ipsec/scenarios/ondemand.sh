@@ -38,6 +38,9 @@ tap_check "no IKE daemon: packets were held, not sent" \
 	test "$(sx_counter "$SS_NS_A" out_held)" -ge 1
 
 # (b) strongSwan on both sides: the first packet triggers negotiation.
+# The first SA in a fresh VM loads crypto code, which takes seconds under
+# emulation: give it room.
+sx_knob hold_timeout_ms 15000
 charon_start "$SS_NS_A" ondemand
 charon_start "$SS_NS_B" ondemand
 sx_client "$SS_NS_A" -4 -p ipsec -f encrypt -m "$M" "$SS_B4" 7000
