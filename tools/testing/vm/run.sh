@@ -531,7 +531,9 @@ if [[ "$status" != pass ]]; then
 				n="$(grep -anF -- "$first" "$f" 2>/dev/null | tail -n 1 | cut -d: -f1 || true)"
 				if [[ -n "$n" ]]; then
 					echo "----- first report, ${f##*/} line $n:"
-					tail -n "+$n" "$f" | head -n 50
+					# No pipe into head: its early exit would be a
+					# SIGPIPE, fatal under pipefail.
+					sed -n "${n},$((n + 49))p" "$f"
 					break
 				fi
 			done
