@@ -29,6 +29,7 @@ struct opts {
 	const char *message;
 	int count;
 	int interval_ms;
+	int wait_ms;
 };
 
 static void print_help(FILE *f)
@@ -37,10 +38,11 @@ static void print_help(FILE *f)
 		"usage: socksec show\n"
 		"       socksec set KNOB VALUE\n"
 		"       socksec connect [-4|-6] [-u] [-p PROTO] [-f FLAGS] [-m MSG]\n"
-		"                       [-c COUNT] [-i MS] HOST PORT\n"
+		"                       [-c COUNT] [-i MS] [-w MS] HOST PORT\n"
 		"       socksec serve [-4|-6] [-u] [-p PROTO] [-f FLAGS] [-n COUNT] PORT\n"
 		"PROTO: default ipsec ipsec2 ktls any; FLAGS: encrypt,insecure or a number;\n"
-		"connect sends MSG COUNT times (default 1), MS apart, awaiting each echo;\n"
+		"connect sends MSG COUNT times (default 1), -i MS apart, awaiting each\n"
+		"echo for -w MS (default 5000);\n"
 		"serve echoes until each peer closes, for COUNT peers (0: forever).\n"
 		"without -p the socket is left unprotected.\n");
 }
@@ -155,7 +157,7 @@ static int resolve(const struct opts *o, const char *host, const char *port,
 }
 
 /* Send the message, wait up to 5 s for the echo, print both ends' view. */
-static int exchange(int fd, const char *msg)
+static int exchange(int fd, const char *msg, int wait_ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	char buf[4096];
@@ -165,7 +167,7 @@ static int exchange(int fd, const char *msg)
 		printf("send: %s (errno %d)\n", strerror(errno), errno);
 		return 1;
 	}
-	if (poll(&p, 1, 5000) <= 0) {
+	if (poll(&p, 1, wait_ms) <= 0) {
 		printf("recv: timed out\n");
 		return 1;
 	}
@@ -212,7 +214,7 @@ static int cmd_connect(const struct opts *o, const char *host,
 	for (i = 0; i < o->count; i++) {
 		if (i && o->interval_ms)
 			usleep(o->interval_ms * 1000);
-		ret = exchange(fd, o->message);
+		ret = exchange(fd, o->message, o->wait_ms);
 		if (ret) {
 			printf("exchange %d of %d failed\n", i + 1, o->count);
 			break;
@@ -295,7 +297,7 @@ int main(int argc, char **argv)
 {
 	struct opts o = {
 		.family = AF_UNSPEC, .socktype = SOCK_STREAM,
-		.message = "socksec-hello", .count = 1,
+		.message = "socksec-hello", .count = 1, .wait_ms = 5000,
 	};
 	const char *cmd;
 	int c;
@@ -308,7 +310,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "46up:f:m:n:c:i:h")) != -1) {
+	while ((c = getopt(argc, argv, "46up:f:m:n:c:i:w:h")) != -1) {
 		switch (c) {
 		case '4':
 			o.family = AF_INET;
@@ -341,6 +343,9 @@ int main(int argc, char **argv)
 			break;
 		case 'i':
 			o.interval_ms = atoi(optarg);
+			break;
+		case 'w':
+			o.wait_ms = atoi(optarg);
 			break;
 		case 'h':
 			print_help(stdout);
