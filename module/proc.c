@@ -41,21 +41,6 @@ static void socksec_proc_counters(struct seq_file *seq, struct socksec_net *sn)
 			   atomic_long_read(&sn->aborted[i]));
 }
 
-static void socksec_proc_addrs(struct seq_file *seq, const struct sock *sk)
-{
-	const struct inet_sock *inet = inet_sk(sk);
-
-	if (sk->sk_family == AF_INET6 &&
-	    !ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr))
-		seq_printf(seq, "[%pI6c]:%u [%pI6c]:%u", &sk->sk_v6_rcv_saddr,
-			   ntohs(inet->inet_sport), &sk->sk_v6_daddr,
-			   ntohs(inet->inet_dport));
-	else
-		seq_printf(seq, "%pI4:%u %pI4:%u", &inet->inet_rcv_saddr,
-			   ntohs(inet->inet_sport), &inet->inet_daddr,
-			   ntohs(inet->inet_dport));
-}
-
 /* A one-word state: the strongest thing that is true of the socket. */
 static const char *socksec_state_word(u32 state)
 {
@@ -74,6 +59,7 @@ static const char *socksec_state_word(u32 state)
 
 static void socksec_proc_sock(struct seq_file *seq, struct sock *sk)
 {
+	struct sockaddr_storage local, remote;
 	const struct socksec_iset *set;
 	struct socksec_query q;
 
@@ -85,8 +71,9 @@ static void socksec_proc_sock(struct seq_file *seq, struct sock *sk)
 	if (!set)
 		return;
 	socksec_fill_query(sk, &q);
-	seq_printf(seq, "%s ", sk->sk_protocol == IPPROTO_TCP ? "tcp" : "udp");
-	socksec_proc_addrs(seq, sk);
+	socksec_sk_sockaddrs(sk, &local, &remote);
+	seq_printf(seq, "%s %pISpc %pISpc",
+		   sk->sk_protocol == IPPROTO_TCP ? "tcp" : "udp", &local, &remote);
 	seq_printf(seq, " %s 0x%x %s spi_out=0x%08x spi_in=0x%08x enc=%s\n",
 		   socksec_protocol_name(q.protocol), q.flags,
 		   socksec_state_word(q.state), q.spi_out, q.spi_in,

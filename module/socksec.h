@@ -15,6 +15,8 @@
 #ifndef _SOCKSEC_H
 #define _SOCKSEC_H
 
+#include <net/inet_sock.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 #include "decide.h"
 #include "facts.h"
@@ -150,6 +152,48 @@ socksec_sk_settings(const struct sock *sk)
 	if (!socksec_iset_owned((const void *)raw))
 		return NULL;
 	return (const struct socksec_iset *)raw;
+}
+
+/**
+ * socksec_sk_sockaddrs - a socket's local and remote address and port
+ * @sk: a full inet socket
+ * @local: filled in
+ * @remote: filled in
+ *
+ * For log lines and /proc, printed with %pISpc. An IPv6 socket talking to
+ * an IPv4 peer (v4-mapped addresses) shows as IPv4.
+ */
+static inline void socksec_sk_sockaddrs(const struct sock *sk,
+					struct sockaddr_storage *local,
+					struct sockaddr_storage *remote)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	memset(local, 0, sizeof(*local));
+	memset(remote, 0, sizeof(*remote));
+	if (sk->sk_family == AF_INET6 &&
+	    !ipv6_addr_v4mapped(&sk->sk_v6_daddr) &&
+	    !ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr)) {
+		struct sockaddr_in6 *l = (struct sockaddr_in6 *)local;
+		struct sockaddr_in6 *r = (struct sockaddr_in6 *)remote;
+
+		l->sin6_family = AF_INET6;
+		l->sin6_addr = sk->sk_v6_rcv_saddr;
+		l->sin6_port = inet->inet_sport;
+		r->sin6_family = AF_INET6;
+		r->sin6_addr = sk->sk_v6_daddr;
+		r->sin6_port = inet->inet_dport;
+	} else {
+		struct sockaddr_in *l = (struct sockaddr_in *)local;
+		struct sockaddr_in *r = (struct sockaddr_in *)remote;
+
+		l->sin_family = AF_INET;
+		l->sin_addr.s_addr = inet->inet_rcv_saddr;
+		l->sin_port = inet->inet_sport;
+		r->sin_family = AF_INET;
+		r->sin_addr.s_addr = inet->inet_daddr;
+		r->sin_port = inet->inet_dport;
+	}
 }
 
 #endif /* _SOCKSEC_H */

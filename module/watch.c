@@ -14,8 +14,6 @@
 
 #include <linux/hashtable.h>
 #include <linux/sched.h>
-#include <net/inet_sock.h>
-#include <net/ipv6.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include "socksec.h"
@@ -64,22 +62,14 @@ static struct socksec_watch *socksec_watch_find(const struct sock *sk)
 /* Name the process that waited and the connection's addresses. */
 static void socksec_abort_log(const struct socksec_watch *w, int err)
 {
-	const struct inet_sock *inet = inet_sk(w->sk);
+	struct sockaddr_storage local, remote;
 	const struct sock *sk = w->sk;
-	const char *proto = sk->sk_protocol == IPPROTO_TCP ? "TCP" : "UDP";
 
-	if (sk->sk_family == AF_INET6 && !ipv6_addr_v4mapped(&sk->sk_v6_daddr))
-		pr_notice_ratelimited("aborted %s connection (%s, error %d): pid %d comm %s [%pI6c]:%u -> [%pI6c]:%u\n",
-				      proto, socksec_reason_name(w->reason), err,
-				      w->pid, w->comm, &sk->sk_v6_rcv_saddr,
-				      ntohs(inet->inet_sport), &sk->sk_v6_daddr,
-				      ntohs(inet->inet_dport));
-	else
-		pr_notice_ratelimited("aborted %s connection (%s, error %d): pid %d comm %s %pI4:%u -> %pI4:%u\n",
-				      proto, socksec_reason_name(w->reason), err,
-				      w->pid, w->comm, &inet->inet_rcv_saddr,
-				      ntohs(inet->inet_sport), &inet->inet_daddr,
-				      ntohs(inet->inet_dport));
+	socksec_sk_sockaddrs(sk, &local, &remote);
+	pr_notice_ratelimited("aborted %s connection (%s, error %d): pid %d comm %s %pISpc -> %pISpc\n",
+			      sk->sk_protocol == IPPROTO_TCP ? "TCP" : "UDP",
+			      socksec_reason_name(w->reason), err, w->pid,
+			      w->comm, &local, &remote);
 }
 
 static void socksec_abort(const struct socksec_watch *w)
