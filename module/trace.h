@@ -8,6 +8,8 @@
 #include <linux/tracepoint.h>
 #include <net/sock.h>
 
+#include "compat.h"
+
 /*
  * socksec_verdict - a packet dropped or a connection aborted because it
  * could not be protected as its socket requires
@@ -32,7 +34,7 @@ TRACE_EVENT(socksec_verdict,
 		__entry->abort = abort;
 		__entry->protocol = protocol;
 		__entry->flags = flags;
-		__assign_str(reason, reason);
+		socksec_assign_str(reason, reason);
 	),
 	TP_printk("sk=%p cookie=%llu %s %s protocol=%u flags=0x%x reason=%s",
 		  __entry->skaddr, __entry->cookie,

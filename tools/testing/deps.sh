@@ -2,6 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # Install everything socksec needs to build, test and demo on Debian 12, as
 # root. Quick when all is there already: apt runs only for what is missing.
+#
+# Two kernels: Debian 12's own (linux-headers-amd64) and Debian's 6.12 from
+# bookworm-backports. The backports suite of the archive apt already uses is
+# added in a sources file of its own; backports packages are never preferred
+# by default, so nothing else is upgraded: only the 6.12 headers are
+# installed from it, by name and version (the newest 6.12 there). The
+# kernels' images are fetched into the cache by vm/fetch-kernel.sh.
 set -euo pipefail
 
 pkgs=(
@@ -9,26 +16,73 @@ pkgs=(
 	gcc make libc6-dev binutils linux-headers-amd64 linux-source-6.1
 	bc flex bison libelf-dev libssl-dev kmod cpio xz-utils rsync
 	python3 perl sparse
+	# pahole: the 6.12 kbuild generates BTF for modules
+	dwarves
 	# the test VM
 	qemu-system-x86 busybox-static
 	# what runs inside it
 	iproute2 procps psmisc openssl tcpdump tshark
 	strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
 )
+bpo=bookworm-backports
+bpo_list=/etc/apt/sources.list.d/socksec-backports.sources
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps.sh: $1; run as root" >&2
+		exit 1
+	fi
+}
 
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
+if [ ${#missing[@]} -ne 0 ]; then
+	need_root "missing packages (${missing[*]})"
+	echo "deps.sh: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q "${missing[@]}"
+fi
+
+# --- Debian's 6.12 from bookworm-backports -------------------------------
+
+if compgen -G '/usr/src/linux-headers-6.12.*-amd64' >/dev/null; then
 	exit 0
 fi
-if [ "$(id -u)" -ne 0 ]; then
-	echo "deps.sh: missing packages (${missing[*]}); run as root" >&2
-	exit 1
-fi
-echo "deps.sh: installing ${missing[*]}"
+need_root "no linux-headers-6.12.*-amd64 (from $bpo)"
 export DEBIAN_FRONTEND=noninteractive
+if [ ! -f "$bpo_list" ]; then
+	# The archive that serves bookworm itself.
+	uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' |
+		awk '$2 == "bookworm" { print $1; exit }')
+	[ -n "$uri" ] || { echo "deps.sh: apt has no bookworm archive" >&2; exit 1; }
+	echo "deps.sh: adding $bpo from $uri ($bpo_list)"
+	cat >"$bpo_list" <<EOT
+# Added by socksec's tools/testing/deps.sh: Debian's 6.12 kernel for tests.
+Types: deb
+URIs: $uri
+Suites: $bpo
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOT
+fi
 apt-get update -q
-apt-get install -y -q "${missing[@]}"
+# The headers the backports metapackage points at; the metapackage itself
+# stays Debian 12's (kver.sh's default kernel follows it).
+meta=$(apt-cache madison linux-headers-amd64 |
+	awk -F ' *[|] *' -v s="$bpo" '$3 ~ s"/main" { print $2; exit }')
+[ -n "$meta" ] || { echo "deps.sh: no linux-headers-amd64 in $bpo" >&2; exit 1; }
+kver=$(apt-cache show "linux-headers-amd64=$meta" |
+	sed -n 's/^Depends:.*linux-headers-\(6\.12\.[^ ,]*-amd64\) (= .*/\1/p' | head -n 1)
+[ -n "$kver" ] || { echo "deps.sh: no 6.12 headers behind linux-headers-amd64=$meta" >&2; exit 1; }
+kbuild=linux-kbuild-${kver%-amd64}
+common=linux-headers-${kver%-amd64}-common
+# Each package by name and version, and no -t: a target release would make
+# every backports package the candidate, and apt would upgrade systemd,
+# linux-libc-dev and the like on the way. The headers depend on the image.
+echo "deps.sh: installing the $kver headers from $bpo"
+apt-get install -y -q --no-install-recommends "linux-headers-$kver=$meta" \
+	"$common=$meta" "$kbuild=$meta" "linux-image-$kver=$meta"

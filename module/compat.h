@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel API differences between the kernels socksec supports, in one
+ * place, so the logic never carries an #if. Where a version number lies
+ * (a change backported into a stable series), Kbuild probes the header
+ * instead and defines SOCKSEC_HAVE_*.
+ */
+#ifndef _SOCKSEC_COMPAT_H
+#define _SOCKSEC_COMPAT_H
+
+#include <linux/limits.h>
+#include <linux/version.h>
+#include <net/udp.h>
+#include <net/xfrm.h>
+
+/* The UDP socket table of a namespace (per namespace since 6.2). */
+static inline struct udp_table *socksec_udp_table(const struct net *net)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	return net->ipv4.udp_table;
+#else
+	return &udp_table;
+#endif
+}
+
+/*
+ * Copy a __string() field in TP_fast_assign(). Since 6.10 __assign_str()
+ * takes the destination only: the source is the one __string() named.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define socksec_assign_str(dst, src) __assign_str(dst)
+#else
+#define socksec_assign_str(dst, src) __assign_str(dst, src)
+#endif
+
+/*
+ * xfrm_find_acq() with the 6.1 arguments. Per-CPU SAs gave it a pcpu_num
+ * after if_id (6.13, and Debian's 6.12 by a stable backport: Kbuild reads
+ * the prototype); UINT_MAX is "no CPU", what every state without per-CPU
+ * affinity carries.
+ */
+static inline struct xfrm_state *
+socksec_xfrm_find_acq(struct net *net, const struct xfrm_mark *mark, u8 mode,
+		      u32 reqid, u32 if_id, u8 proto,
+		      const xfrm_address_t *daddr, const xfrm_address_t *saddr,
+		      int create, unsigned short family)
+{
+#ifdef SOCKSEC_HAVE_XFRM_FIND_ACQ_PCPU
+	return xfrm_find_acq(net, mark, mode, reqid, if_id, UINT_MAX, proto,
+			     daddr, saddr, create, family);
+#else
+	return xfrm_find_acq(net, mark, mode, reqid, if_id, proto, daddr,
+			     saddr, create, family);
+#endif
+}
+
+#endif /* _SOCKSEC_COMPAT_H */
