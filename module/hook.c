@@ -12,30 +12,17 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/tcp.h>
-#include <net/inet_connection_sock.h>
+#include <linux/udp.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/netfilter/nf_socket.h>
-#include <net/tls.h>
+#include <net/tcp.h>
+#include <net/udp.h>
 #include <net/xfrm.h>
 #include "socksec.h"
 
 #define CREATE_TRACE_POINTS
 #include "trace.h"
-
-/* Whether kernel TLS transmit is installed on a full TCP socket. */
-static bool socksec_ktls_tx(const struct sock *sk)
-{
-	const struct inet_connection_sock *icsk = inet_csk(sk);
-	const struct tcp_ulp_ops *ulp;
-
-	if (sk->sk_protocol != IPPROTO_TCP)
-		return false;
-	ulp = READ_ONCE(icsk->icsk_ulp_ops);
-	if (!ulp || strcmp(ulp->name, "tls"))
-		return false;
-	return tls_get_ctx(sk)->tx_conf != TLS_BASE;
-}
 
 static bool socksec_transformed(const struct sk_buff *skb, u8 family)
 {
@@ -142,25 +129,16 @@ static bool socksec_passes(struct socksec_net *sn,
 }
 
 /*
- * The requirement of a packet's socket. Time-wait replies and resets go
- * out through a per-CPU control socket that carries the protected socket's
- * mark: the mark alone then says IPsec is required.
+ * IPsec required by a socksec mark alone: time-wait replies and resets go
+ * out through a per-CPU control socket that carries the protected
+ * socket's mark, and time-wait sockets keep it (tw_mark).
  */
-static bool socksec_out_requirement(const struct sk_buff *skb, struct sock *sk,
-				    const struct socksec_defaults *def,
-				    struct socksec_effective *eff)
+static bool socksec_mark_requirement(u32 mark, struct socksec_effective *eff)
 {
-	const struct socksec_iset *set = NULL;
 	struct socksec_ipsec_cfg cfg;
 
-	if (sk && sk_fullsock(sk))
-		set = socksec_sk_settings(sk);
-	if (set) {
-		socksec_resolve(set, def, eff);
-		return true;
-	}
 	socksec_ipsec_cfg_get(&cfg);
-	if (!cfg.mark || !(skb->mark & cfg.mark))
+	if (!cfg.mark || !(mark & cfg.mark))
 		return false;
 	eff->protocol = SOCKSEC_PROTO_IPSEC;
 	eff->flags = 0;
@@ -168,17 +146,39 @@ static bool socksec_out_requirement(const struct sk_buff *skb, struct sock *sk,
 }
 
 /*
- * A protected packet of a socket passed. If the socket still caches xfrm's
- * queue dst from when it waited, drop it: xfrm considers that dst valid
- * forever, so every later packet would wait on the queue too instead of
- * taking the bundle of the SA that now exists. sk_dst_reset() is lockless.
+ * The requirement of an outgoing packet: its socket's own settings, or
+ * the mark. @set tells which: only sockets with settings of their own are
+ * ever watched or aborted (a marked socket without settings, or the
+ * kernel's control socket, only has its packets judged).
  */
-static void socksec_out_secured(struct sock *sk)
+static bool socksec_out_requirement(const struct sk_buff *skb, struct sock *sk,
+				    const struct socksec_defaults *def,
+				    struct socksec_effective *eff,
+				    const struct socksec_iset **set)
+{
+	*set = NULL;
+	if (sk && sk_fullsock(sk))
+		*set = socksec_sk_settings(sk);
+	if (*set) {
+		socksec_resolve(*set, def, eff);
+		return true;
+	}
+	return socksec_mark_requirement(skb->mark, eff);
+}
+
+/*
+ * Forget a socket's cached queue dst. xfrm considers that dst valid
+ * forever: left in place, every later packet of the socket would wait on
+ * the queue too, behind whatever heads it (the queue is retried from its
+ * head only, and the head may be another flow whose peer never answers),
+ * instead of taking the bundle of an SA that exists by then.
+ * sk_dst_reset() is lockless.
+ */
+static void socksec_sk_forget_queue(struct sock *sk)
 {
 	struct dst_entry *dst;
 	bool queued;
 
-	socksec_watch_secured(sk);
 	rcu_read_lock();
 	dst = rcu_dereference(sk->sk_dst_cache);
 	queued = dst && (dst->flags & DST_XFRM_QUEUE);
@@ -187,45 +187,101 @@ static void socksec_out_secured(struct sock *sk)
 		sk_dst_reset(sk);
 }
 
-static unsigned int socksec_out(struct sk_buff *skb,
-				const struct nf_hook_state *state, u8 family)
+/* Count, trace and log a refused egress packet; abort its own socket. */
+static unsigned int socksec_out_drop(struct socksec_net *sn,
+				     struct sk_buff *skb, struct sock *sk,
+				     bool own, u8 family,
+				     const struct socksec_effective *eff,
+				     enum socksec_reason reason)
 {
-	struct sock *sk = skb_to_full_sk(skb);
-	struct socksec_net *sn = socksec_net(state->net);
-	struct socksec_defaults def;
-	struct socksec_effective eff;
-	struct socksec_pkt_facts f;
-	enum socksec_reason reason;
-	enum socksec_verdict v;
-	/* A SYN-ACK's socket is the listener: never abort that one. */
-	bool own = sk && sk == skb->sk && sk_fullsock(sk);
-
-	socksec_defaults_get(&def);
-	if (def.mode == SOCKSEC_MODE_OFF)
-		return NF_ACCEPT;
-	if (!socksec_out_requirement(skb, sk, &def, &eff))
-		return NF_ACCEPT;
-	socksec_out_facts(state->net, skb, sk, family, &f);
-
-	v = socksec_decide(&eff, &def, &f, &reason);
-	if (v == SOCKSEC_PASS && f.xfrm_queued) {
-		socksec_count(sn, SOCKSEC_C_OUT_HELD);
-		if (own)
-			socksec_watch_held(sk);
-		return NF_ACCEPT;
-	}
-	if (v == SOCKSEC_PASS && own)
-		socksec_out_secured(sk);
-	if (socksec_passes(sn, &socksec_out_counters, v, skb, family, reason))
-		return NF_ACCEPT;
 	atomic_long_inc(&sn->out_drop[reason]);
-	trace_socksec_verdict(sk, false, false, eff.protocol, eff.flags,
+	trace_socksec_verdict(sk, false, false, eff->protocol, eff->flags,
 			      socksec_reason_name(reason));
 	socksec_log(skb, family, false, "dropped", reason);
 	if (own)
 		socksec_watch_refuse(sk, reason);
 	/* UDP's sendmsg() reports this errno to the application at once. */
 	return NF_DROP_ERR(socksec_reason_errno(reason));
+}
+
+/*
+ * A packet about to wait on xfrm's hold queue. The queue belongs to one
+ * policy and holds about a hundred packets for every user of the
+ * namespace: a user past SOCKSEC_HOLD_PER_USER of them waits without a
+ * new one (TCP retransmits it, UDP's sendmsg() gets ENOBUFS), so one user
+ * cannot crowd everyone else's first packets out.
+ */
+static unsigned int socksec_out_held(struct socksec_net *sn,
+				     struct sk_buff *skb, struct sock *sk,
+				     bool own)
+{
+	socksec_count(sn, SOCKSEC_C_OUT_HELD);
+	if (!own)
+		return NF_ACCEPT;
+	socksec_watch_held(sk);
+	/* This packet waits; the next one (a retransmission) looks again. */
+	socksec_sk_forget_queue(sk);
+	if (!socksec_ipsec_hold_full(skb_dst(skb), sk->sk_uid))
+		return NF_ACCEPT;
+	socksec_count(sn, SOCKSEC_C_OUT_HOLD_LIMITED);
+	return NF_DROP_ERR(-ENOBUFS);
+}
+
+/*
+ * Egress, at LOCAL_OUT and again, last of all, at POST_ROUTING. LOCAL_OUT
+ * sees the packet on the route the socket chose: held on xfrm's queue,
+ * entering an xfrm bundle, plain, or already ESP/AH. POST_ROUTING sees
+ * what really leaves: packets xfrm's queue releases without passing
+ * LOCAL_OUT again, and packets that NAT re-routed (nf_xfrm_me_harder())
+ * after the first verdict. There only plain packets are judged; whatever
+ * still enters xfrm is judged at LOCAL_OUT as the ESP/AH packet it
+ * becomes. Passes are counted once, at LOCAL_OUT.
+ */
+static unsigned int socksec_out(struct sk_buff *skb,
+				const struct nf_hook_state *state, u8 family)
+{
+	struct sock *sk = skb_to_full_sk(skb);
+	struct socksec_net *sn = socksec_net(state->net);
+	bool post = state->hook == NF_INET_POST_ROUTING;
+	const struct socksec_iset *set;
+	struct socksec_defaults def;
+	struct socksec_effective eff;
+	struct socksec_pkt_facts f;
+	enum socksec_reason reason;
+	enum socksec_verdict v;
+	bool own;
+
+	/* Forwarded packets are no socket's business. */
+	if (post && !skb->sk)
+		return NF_ACCEPT;
+	socksec_defaults_get(&def);
+	if (def.mode == SOCKSEC_MODE_OFF)
+		return NF_ACCEPT;
+	if (!socksec_out_requirement(skb, sk, &def, &eff, &set))
+		return NF_ACCEPT;
+	/* A SYN-ACK's socket is the listener: never abort that one. */
+	own = set && sk == skb->sk;
+	/* A refused socket sends nothing more until it is aborted. */
+	reason = own ? socksec_watch_refused(sk) : SOCKSEC_R_NONE;
+	if (reason != SOCKSEC_R_NONE)
+		return socksec_out_drop(sn, skb, sk, false, family, &eff, reason);
+	if (post && (socksec_transformed(skb, family) ||
+		     (skb_dst(skb) && skb_dst(skb)->xfrm)))
+		return NF_ACCEPT;
+
+	socksec_out_facts(state->net, skb, set ? sk : NULL, family, &f);
+	v = socksec_decide(&eff, &def, &f, &reason);
+	if (v == SOCKSEC_PASS && f.xfrm_queued)
+		return socksec_out_held(sn, skb, sk, own);
+	if (v == SOCKSEC_PASS && own && !post) {
+		socksec_watch_secured(sk);
+		socksec_sk_forget_queue(sk);
+	}
+	if (v != SOCKSEC_DROP && post)
+		return NF_ACCEPT;
+	if (socksec_passes(sn, &socksec_out_counters, v, skb, family, reason))
+		return NF_ACCEPT;
+	return socksec_out_drop(sn, skb, sk, own, family, &eff, reason);
 }
 
 static unsigned int socksec_out4(void *priv, struct sk_buff *skb,
@@ -275,53 +331,156 @@ static unsigned int socksec_in_orphan(struct socksec_net *sn,
 	return NF_DROP;
 }
 
+/* Whether a full socket's traffic is routed through IPsec (or waits for it). */
+static bool socksec_sk_routed_ipsec(struct sock *sk)
+{
+	const struct dst_entry *dst = __sk_dst_get(sk);
+
+	return dst && (dst->xfrm || (dst->flags & DST_XFRM_QUEUE));
+}
+
+/*
+ * What a received packet's socket requires of it; false when nothing.
+ * Kernel TLS records carry their own authentication, checked by the TLS
+ * library (or by kernel TLS once TLS_RX is installed): clear TCP for a
+ * kTLS socket is its TLS stream, not clear text. ANY is satisfied that
+ * way only on TCP and only while the connection is not routed through
+ * IPsec; UDP has no kTLS, so ANY on UDP means IPsec.
+ */
+static bool socksec_in_requirement(struct sock *sk,
+				   const struct socksec_defaults *def,
+				   struct socksec_effective *eff)
+{
+	const struct socksec_iset *set = NULL;
+	struct sock *full;
+
+	if (sk->sk_state == TCP_TIME_WAIT)
+		return socksec_mark_requirement(inet_twsk(sk)->tw_mark, eff);
+	full = sk_to_full_sk(sk);
+	if (full && sk_fullsock(full))
+		set = socksec_sk_settings(full);
+	if (!set)
+		return false;
+	socksec_resolve(set, def, eff);
+	switch (eff->protocol) {
+	case SOCKSEC_PROTO_KTLS:
+		return false;
+	case SOCKSEC_PROTO_ANY:
+		return !sk_is_tcp(full) || socksec_sk_routed_ipsec(full);
+	default:
+		return true;
+	}
+}
+
+/* The destination port of a UDP packet, 0 if it cannot be read. */
+static u16 socksec_udp_dport(const struct sk_buff *skb, u8 family)
+{
+	unsigned int off = 0;
+	struct udphdr _uh;
+	const struct udphdr *uh;
+
+	if (family == NFPROTO_IPV4) {
+		if (ip_hdr(skb)->protocol != IPPROTO_UDP)
+			return 0;
+		off = skb_network_offset(skb) + ip_hdrlen(skb);
+	} else if (ipv6_find_hdr(skb, &off, -1, NULL, NULL) != IPPROTO_UDP) {
+		return 0;
+	}
+	uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
+	return uh ? ntohs(uh->dest) : 0;
+}
+
+/* A UDP datagram every socket bound to its port receives. */
+static bool socksec_udp_to_many(const struct sk_buff *skb, u8 family)
+{
+	if (family == NFPROTO_IPV4)
+		return skb_rtable(skb) &&
+		       (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST));
+	return ipv6_addr_is_multicast(&ipv6_hdr(skb)->daddr);
+}
+
+/*
+ * Multicast and broadcast datagrams go to every socket on their port, not
+ * to the one socket a lookup finds: judge them against the strictest
+ * requirement among the port's sockets (RCU walk of its hash slot).
+ */
+static struct sock *socksec_in_strictest(const struct sk_buff *skb,
+					 struct net *net, u8 family, u16 port,
+					 const struct socksec_defaults *def,
+					 const struct socksec_pkt_facts *f,
+					 struct socksec_effective *eff)
+{
+	struct udp_hslot *hslot;
+	enum socksec_reason reason;
+	struct sock *sk;
+
+	hslot = udp_hashslot(socksec_udp_table(net), net, port);
+	sk_for_each_rcu(sk, &hslot->head) {
+		if (!net_eq(sock_net(sk), net) ||
+		    udp_sk(sk)->udp_port_hash != port ||
+		    (family == NFPROTO_IPV4 ? sk->sk_family == AF_INET6 &&
+		     sk->sk_ipv6only : sk->sk_family != AF_INET6))
+			continue;
+		if (socksec_in_requirement(sk, def, eff) &&
+		    socksec_decide(eff, def, f, &reason) == SOCKSEC_DROP)
+			return sk;
+	}
+	return NULL;
+}
+
 /*
  * Ingress: clear text for a socket that requires IPsec never reaches it.
- * Only IPsec is checked here; kernel TLS protects inbound payload itself
- * once installed, and its handshake arrives in clear by design.
+ * The verdict is socksec_decide()'s, over the protection the packet
+ * arrived with (its secpath).
  */
 static unsigned int socksec_in(struct sk_buff *skb,
 			       const struct nf_hook_state *state, u8 family)
 {
 	struct socksec_net *sn = socksec_net(state->net);
-	const struct socksec_iset *set;
 	struct socksec_defaults def;
 	struct socksec_effective eff;
 	struct socksec_pkt_facts f = { };
 	enum socksec_reason reason;
 	enum socksec_verdict v;
-	struct sock *sk, *full;
+	struct sock *sk, *judged;
+	u16 port;
 
 	if (!socksec_pinned_once())
 		return NF_ACCEPT;
 	socksec_defaults_get(&def);
 	if (def.mode == SOCKSEC_MODE_OFF)
 		return NF_ACCEPT;
-	sk = socksec_in_lookup(skb, state, family);
-	if (!sk)
-		return socksec_in_orphan(sn, skb, family);
-	full = sk_to_full_sk(sk);
-	set = full && sk_fullsock(full) ? socksec_sk_settings(full) : NULL;
-	if (!set)
-		goto accept;
-	socksec_resolve(set, &def, &eff);
-	if (eff.protocol != SOCKSEC_PROTO_IPSEC &&
-	    eff.protocol != SOCKSEC_PROTO_IPSEC2)
-		goto accept;
 	f.loopback = state->in && (state->in->flags & IFF_LOOPBACK);
 	f.xfrm = socksec_secpath_level(skb);
 	f.has_payload = true;
+	port = socksec_udp_dport(skb, family);
+	if (port && socksec_udp_to_many(skb, family)) {
+		sk = NULL;
+		judged = socksec_in_strictest(skb, state->net, family, port,
+					      &def, &f, &eff);
+		if (!judged)
+			return NF_ACCEPT;
+	} else {
+		sk = socksec_in_lookup(skb, state, family);
+		if (!sk)
+			return socksec_in_orphan(sn, skb, family);
+		judged = sk;
+		if (!socksec_in_requirement(sk, &def, &eff))
+			goto accept;
+	}
 	v = socksec_decide(&eff, &def, &f, &reason);
 	if (socksec_passes(sn, &socksec_in_counters, v, skb, family, reason))
 		goto accept;
 	socksec_count(sn, SOCKSEC_C_IN_DROPPED);
-	trace_socksec_verdict(full, true, false, eff.protocol, eff.flags,
-			      socksec_reason_name(reason));
+	trace_socksec_verdict(sk_to_full_sk(judged), true, false, eff.protocol,
+			      eff.flags, socksec_reason_name(reason));
 	socksec_log(skb, family, true, "dropped", reason);
-	sock_gen_put(sk);
+	if (sk)
+		sock_gen_put(sk);
 	return NF_DROP;
 accept:
-	sock_gen_put(sk);
+	if (sk)
+		sock_gen_put(sk);
 	return NF_ACCEPT;
 }
 
@@ -352,6 +511,18 @@ static const struct nf_hook_ops socksec_nf_ops[] = {
 		.hook	  = socksec_out6,
 		.pf	  = NFPROTO_IPV6,
 		.hooknum  = NF_INET_LOCAL_OUT,
+		.priority = NF_IP6_PRI_LAST - 1,
+	},
+	{
+		.hook	  = socksec_out4,
+		.pf	  = NFPROTO_IPV4,
+		.hooknum  = NF_INET_POST_ROUTING,
+		.priority = NF_IP_PRI_LAST - 1,
+	},
+	{
+		.hook	  = socksec_out6,
+		.pf	  = NFPROTO_IPV6,
+		.hooknum  = NF_INET_POST_ROUTING,
 		.priority = NF_IP6_PRI_LAST - 1,
 	},
 	{

@@ -112,7 +112,13 @@ static struct xfrm_policy *socksec_pol_new(struct net *net,
 	return pol;
 }
 
-static int socksec_pol_add(struct socksec_net *sn, struct xfrm_policy *pol)
+/*
+ * Link one policy. With @replace, a linked policy of the same selector and
+ * mark (our previous one) is replaced in the same step, under xfrm's
+ * policy lock, so its traffic never meets a moment without a policy.
+ */
+static int socksec_pol_add(struct socksec_net *sn, struct xfrm_policy *pol,
+			   bool replace)
 {
 	int err;
 
@@ -120,7 +126,7 @@ static int socksec_pol_add(struct socksec_net *sn, struct xfrm_policy *pol)
 		return -ENOMEM;
 	err = -ENOSPC;
 	if (!WARN_ON_ONCE(sn->npol >= ARRAY_SIZE(sn->pol)))
-		err = xfrm_policy_insert(XFRM_POLICY_OUT, pol, 1);
+		err = xfrm_policy_insert(XFRM_POLICY_OUT, pol, !replace);
 	if (err) {
 		/* Never linked: the policy is ours alone to free. */
 		pol->walk.dead = 1;
@@ -133,24 +139,49 @@ static int socksec_pol_add(struct socksec_net *sn, struct xfrm_policy *pol)
 	return 0;
 }
 
-/**
- * socksec_ipsec_clear - remove a namespace's on-demand policies
- * @sn: the namespace
- *
- * An administrator may have flushed them already (xfrm_policy_delete()
- * then finds nothing); our reference keeps the memory valid either way.
+/*
+ * Unlink one of our policies and drop our reference. An administrator may
+ * have flushed it already, or a newer policy replaced it
+ * (xfrm_policy_delete() then finds nothing). The
+ * memory is freed after an RCU grace period, so socksec_km_notify() and
+ * socksec_ipsec_unqueue(), which find policies in sn->pol under RCU, stay
+ * safe; they take a reference only with refcount_inc_not_zero().
  */
-void socksec_ipsec_clear(struct socksec_net *sn)
+static void socksec_pol_del(struct xfrm_policy *pol)
+{
+	xfrm_policy_delete(pol, XFRM_POLICY_OUT);
+	xfrm_pol_put(pol);
+}
+
+/* Remove the policies sn->pol[from..npol). */
+static void socksec_pol_del_tail(struct socksec_net *sn, unsigned int from)
 {
 	lockdep_assert_held(&socksec_cfg_lock);
-	while (sn->npol) {
+	while (sn->npol > from) {
 		struct xfrm_policy *pol = sn->pol[--sn->npol];
 
 		WRITE_ONCE(sn->pol[sn->npol], NULL);
-		xfrm_policy_delete(pol, XFRM_POLICY_OUT);
-		/* Freed after an RCU grace period: socksec_km_notify() is safe. */
-		xfrm_pol_put(pol);
+		socksec_pol_del(pol);
 	}
+}
+
+/* Remove the policies sn->pol[0..n) and move the rest to the front. */
+static void socksec_pol_del_head(struct socksec_net *sn, unsigned int n)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&socksec_cfg_lock);
+	for (i = 0; i < n; i++)
+		socksec_pol_del(sn->pol[i]);
+	for (i = n; i < sn->npol; i++)
+		WRITE_ONCE(sn->pol[i - n], sn->pol[i]);
+	for (i = sn->npol - n; i < sn->npol; i++)
+		WRITE_ONCE(sn->pol[i], NULL);
+	sn->npol -= n;
+}
+
+static void socksec_larval_drop_restore(struct socksec_net *sn)
+{
 	if (sn->larval_drop_set) {
 		WRITE_ONCE(sn->net->xfrm.sysctl_larval_drop,
 			   sn->saved_larval_drop);
@@ -158,25 +189,36 @@ void socksec_ipsec_clear(struct socksec_net *sn)
 	}
 }
 
+/**
+ * socksec_ipsec_clear - remove a namespace's on-demand policies
+ * @sn: the namespace
+ */
+void socksec_ipsec_clear(struct socksec_net *sn)
+{
+	socksec_pol_del_tail(sn, 0);
+	socksec_larval_drop_restore(sn);
+}
+
 static int socksec_ipsec_add_family(struct socksec_net *sn,
 				    const struct socksec_ipsec_cfg *cfg,
-				    unsigned short family)
+				    unsigned short family, bool replace)
 {
 	u32 req = cfg->mark, opt = socksec_optional_mark(cfg->mark);
+	u32 prio = SOCKSEC_POL_PRIO, bypass = SOCKSEC_POL_PRIO_BYPASS;
 	u32 both = req | opt;
 	struct xfrm_selector sel;
 	int err;
 
 	socksec_sel_any(&sel, family);
 	err = socksec_pol_add(sn, socksec_pol_new(sn->net, family, &sel, req,
-						  both, SOCKSEC_POL_PRIO,
-						  cfg->reqid,
-						  cfg->mode == SOCKSEC_MODE_AUDIT));
+						  both, prio, cfg->reqid,
+						  cfg->mode == SOCKSEC_MODE_AUDIT),
+			      replace);
 	if (err)
 		return err;
 	err = socksec_pol_add(sn, socksec_pol_new(sn->net, family, &sel, opt,
-						  both, SOCKSEC_POL_PRIO,
-						  cfg->reqid, true));
+						  both, prio, cfg->reqid, true),
+			      replace);
 	if (err || cfg->protect_loopback)
 		return err;
 
@@ -189,13 +231,13 @@ static int socksec_ipsec_add_family(struct socksec_net *sn,
 		sel.prefixlen_d = 128;
 	}
 	err = socksec_pol_add(sn, socksec_pol_new(sn->net, family, &sel, req,
-						  req, SOCKSEC_POL_PRIO_BYPASS,
-						  0, false));
+						  req, bypass, 0, false),
+			      replace);
 	if (err)
 		return err;
 	return socksec_pol_add(sn, socksec_pol_new(sn->net, family, &sel, opt,
-						   opt, SOCKSEC_POL_PRIO_BYPASS,
-						   0, false));
+						   opt, bypass, 0, false),
+			       replace);
 }
 
 /**
@@ -203,34 +245,43 @@ static int socksec_ipsec_add_family(struct socksec_net *sn,
  * @sn: the namespace
  * @cfg: the IPsec knobs
  *
- * Policies are replaced as a whole. With on-demand negotiation on, the
- * namespace's net.core.xfrm_larval_drop is set to 0 so packets wait on
- * xfrm's queue instead of being dropped; the old value is restored when
- * on-demand negotiation is turned off or the module goes.
+ * Each new policy replaces its old twin (same selector and mark) in one
+ * step, and old policies without a twin go only after all new ones are
+ * in: marked packets never meet a moment without policies, when they
+ * would take a plain route and their sockets would be refused for
+ * nothing. On failure the new policies are removed again (the old ones
+ * they replaced are gone with them: fail closed, and the error is
+ * logged).
+ * With on-demand negotiation on, the namespace's net.core.xfrm_larval_drop
+ * is set to 0 so packets wait on xfrm's queue instead of being dropped;
+ * the old value is restored when on-demand negotiation is turned off or
+ * the module goes.
  */
 int socksec_ipsec_sync(struct socksec_net *sn,
 		       const struct socksec_ipsec_cfg *cfg)
 {
+	unsigned int old = sn->npol;
 	int err;
 
 	lockdep_assert_held(&socksec_cfg_lock);
-	socksec_ipsec_clear(sn);
-	if (!cfg->reqid || !cfg->mark || cfg->mode == SOCKSEC_MODE_OFF)
+	if (!cfg->reqid || !cfg->mark || cfg->mode == SOCKSEC_MODE_OFF) {
+		socksec_ipsec_clear(sn);
 		return 0;
-	err = socksec_ipsec_add_family(sn, cfg, AF_INET);
-	if (err)
-		goto err_clear;
-	err = socksec_ipsec_add_family(sn, cfg, AF_INET6);
-	if (err)
-		goto err_clear;
-	sn->saved_larval_drop = READ_ONCE(sn->net->xfrm.sysctl_larval_drop);
-	sn->larval_drop_set = true;
+	}
+	err = socksec_ipsec_add_family(sn, cfg, AF_INET, old);
+	if (!err)
+		err = socksec_ipsec_add_family(sn, cfg, AF_INET6, old);
+	if (err) {
+		socksec_ipsec_clear(sn);
+		return err;
+	}
+	socksec_pol_del_head(sn, old);
+	if (!sn->larval_drop_set) {
+		sn->saved_larval_drop = READ_ONCE(sn->net->xfrm.sysctl_larval_drop);
+		sn->larval_drop_set = true;
+	}
 	WRITE_ONCE(sn->net->xfrm.sysctl_larval_drop, 0);
 	return 0;
-
-err_clear:
-	socksec_ipsec_clear(sn);
-	return err;
 }
 
 static void socksec_copy_alg(char *to, const struct xfrm_algo *a)
@@ -298,6 +349,15 @@ void socksec_ipsec_forget_acquire(struct sock *sk)
 	const xfrm_address_t *local, *remote;
 	unsigned short family = socksec_sk_addrs(sk, &local, &remote);
 	struct xfrm_state *x;
+
+	/*
+	 * Each forgotten ACQUIRE lets the next packet ask the IKE daemon
+	 * again: bounded per namespace, so that users who time out over and
+	 * over cannot flood the daemon (the kernel alone would ask once per
+	 * flow per xfrm_acq_expires).
+	 */
+	if (!__ratelimit(&socksec_net(sock_net(sk))->forget_rs))
+		return;
 
 	x = xfrm_state_lookup_byaddr(sock_net(sk), READ_ONCE(sk->sk_mark),
 				     remote, local, IPPROTO_ESP, family);
@@ -390,6 +450,36 @@ void socksec_ipsec_unqueue(struct sock *sk)
 	__skb_queue_purge(&gone);
 }
 
+/**
+ * socksec_ipsec_hold_full - whether a user has enough packets held already
+ * @dst: a packet's dst; only xfrm's queue dst holds packets
+ * @uid: the owner of the packet's socket
+ *
+ * Walks the queue (at most about a hundred packets) under its lock. The
+ * queue dst references its policy, so the policy lives while we look.
+ */
+bool socksec_ipsec_hold_full(const struct dst_entry *dst, kuid_t uid)
+{
+	const struct xfrm_dst *xdst = (const struct xfrm_dst *)dst;
+	struct sk_buff_head *q;
+	struct sk_buff *skb;
+	unsigned int n = 0;
+
+	if (!dst || !(dst->flags & DST_XFRM_QUEUE) || !xdst->pols[0])
+		return false;
+	q = &xdst->pols[0]->polq.hold_queue;
+	spin_lock_bh(&q->lock);
+	skb_queue_walk(q, skb) {
+		const struct sock *sk = skb_to_full_sk(skb);
+
+		if (sk && sk_fullsock(sk) && uid_eq(sk->sk_uid, uid) &&
+		    ++n >= SOCKSEC_HOLD_PER_USER)
+			break;
+	}
+	spin_unlock_bh(&q->lock);
+	return n >= SOCKSEC_HOLD_PER_USER;
+}
+
 /*
  * Packets held on a policy's queue are retried with an exponential backoff
  * (100 ms doubling up to 60 s) that keeps growing while nothing answers,
@@ -401,13 +491,24 @@ static void socksec_pol_kick(struct xfrm_policy *pol)
 {
 	struct xfrm_policy_queue *pq = &pol->polq;
 
+	/* The policy may be on its way out: act only while it lives. */
+	if (!refcount_inc_not_zero(&pol->refcnt))
+		return;
 	spin_lock_bh(&pq->hold_queue.lock);
 	if (timer_pending(&pq->hold_timer)) {
 		pq->timeout = SOCKSEC_QUEUE_TMO_MIN;
-		/* The pending timer keeps the policy reference it holds. */
-		mod_timer(&pq->hold_timer, jiffies);
+		/*
+		 * An armed hold timer owns a policy reference. The timer may
+		 * have fired since timer_pending() (its handler then waits
+		 * for this lock and drops its own reference): re-arming it
+		 * then needs a new one, as xfrm itself does.
+		 */
+		if (!mod_timer(&pq->hold_timer, jiffies))
+			xfrm_pol_hold(pol);
 	}
 	spin_unlock_bh(&pq->hold_queue.lock);
+	/* Never the last reference: the caller's policy is still linked. */
+	xfrm_pol_put(pol);
 }
 
 /*
@@ -423,9 +524,10 @@ static void socksec_pol_drop_larval(struct xfrm_policy *pol,
 {
 	struct xfrm_state *acq;
 
-	acq = xfrm_find_acq(xs_net((struct xfrm_state *)x), &pol->mark,
-			    XFRM_MODE_TRANSPORT, x->props.reqid, 0, x->id.proto,
-			    &x->id.daddr, &x->props.saddr, 0, x->props.family);
+	acq = socksec_xfrm_find_acq(xs_net((struct xfrm_state *)x), &pol->mark,
+				    XFRM_MODE_TRANSPORT, x->props.reqid, 0,
+				    x->id.proto, &x->id.daddr,
+				    &x->props.saddr, 0, x->props.family);
 	if (!acq)
 		return;
 	xfrm_state_delete(acq);

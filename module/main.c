@@ -34,13 +34,14 @@ static int __init socksec_init(void)
 	err = socksec_watch_init();
 	if (err)
 		goto err_watch;
-	err = socksec_ipsec_init();
-	if (err)
-		goto err_ipsec;
 	/* Enforcement in every namespace before any socket can ask for it. */
 	err = socksec_netns_init();
 	if (err)
 		goto err_netns;
+	/* The SA notifier reads namespace state: after it exists. */
+	err = socksec_ipsec_init();
+	if (err)
+		goto err_ipsec;
 	err = socksec_sockopt_init();
 	if (err)
 		goto err_sockopt;
@@ -48,10 +49,10 @@ static int __init socksec_init(void)
 	return 0;
 
 err_sockopt:
-	socksec_netns_exit();
-err_netns:
 	socksec_ipsec_exit();
 err_ipsec:
+	socksec_netns_exit();
+err_netns:
 	socksec_watch_exit();
 err_watch:
 	socksec_sysfs_exit();
@@ -62,8 +63,8 @@ err_sysfs:
 static void __exit socksec_exit(void)
 {
 	socksec_sockopt_exit();
-	socksec_netns_exit();
 	socksec_ipsec_exit();
+	socksec_netns_exit();
 	socksec_watch_exit();
 	socksec_sysfs_exit();
 }

@@ -52,6 +52,9 @@ static int __net_init socksec_net_init(struct net *net)
 	int err;
 
 	sn->net = net;
+	/* Ten forgotten ACQUIREs a second, in bursts of twenty; silent. */
+	ratelimit_state_init(&sn->forget_rs, HZ, 20);
+	ratelimit_set_flags(&sn->forget_rs, RATELIMIT_MSG_ON_RELEASE);
 	err = socksec_proc_init(net);
 	if (err)
 		goto err_proc;
@@ -79,6 +82,8 @@ static void __net_exit socksec_net_exit(struct net *net)
 	socksec_ipsec_clear(sn);
 	mutex_unlock(&socksec_cfg_lock);
 	socksec_hooks_unregister(net);
+	/* No hook arms a watch any more; finish those that read sn. */
+	socksec_watch_flush_net(net);
 	socksec_proc_exit(net);
 }
 

@@ -15,6 +15,7 @@ static const char *const socksec_counter_names[__SOCKSEC_C_MAX] = {
 	[SOCKSEC_C_SOCKETS]	  = "sockets_protected",
 	[SOCKSEC_C_OUT_PROTECTED] = "out_protected",
 	[SOCKSEC_C_OUT_HELD]	  = "out_held",
+	[SOCKSEC_C_OUT_HOLD_LIMITED] = "out_hold_limited",
 	[SOCKSEC_C_OUT_EXEMPT]	  = "out_loopback_exempt",
 	[SOCKSEC_C_OUT_INSECURE]  = "out_insecure_allowed",
 	[SOCKSEC_C_OUT_AUDIT]	  = "out_audit",
@@ -57,13 +58,25 @@ static const char *socksec_state_word(u32 state)
 	return "required";
 }
 
-static void socksec_proc_sock(struct seq_file *seq, struct sock *sk)
+/*
+ * The file is world-readable, like /proc/net/tcp, but a socket's line
+ * (and the SA lookups behind it) is only for its owner and for those who
+ * administer the namespace's network: another user learns the counters,
+ * not which of your connections are protected by what.
+ */
+static bool socksec_proc_visible(struct seq_file *seq, const struct sock *sk,
+				 bool all)
+{
+	return all || uid_eq(sk->sk_uid, seq->file->f_cred->fsuid);
+}
+
+static void socksec_proc_sock(struct seq_file *seq, struct sock *sk, bool all)
 {
 	struct sockaddr_storage local, remote;
 	const struct socksec_iset *set;
 	struct socksec_query q;
 
-	if (!sk_fullsock(sk))
+	if (!sk_fullsock(sk) || !socksec_proc_visible(seq, sk, all))
 		return;
 	rcu_read_lock();
 	set = socksec_sk_settings(sk);
@@ -80,7 +93,7 @@ static void socksec_proc_sock(struct seq_file *seq, struct sock *sk)
 		   q.enc_alg[0] ? q.enc_alg : "-");
 }
 
-static void socksec_proc_tcp(struct seq_file *seq, struct net *net)
+static void socksec_proc_tcp(struct seq_file *seq, struct net *net, bool all)
 {
 	struct inet_hashinfo *h = net->ipv4.tcp_death_row.hashinfo;
 	struct hlist_nulls_node *node;
@@ -95,8 +108,9 @@ static void socksec_proc_tcp(struct seq_file *seq, struct net *net)
 		spin_lock_bh(&ilb->lock);
 		sk_nulls_for_each(sk, node, &ilb->nulls_head)
 			if (net_eq(sock_net(sk), net))
-				socksec_proc_sock(seq, sk);
+				socksec_proc_sock(seq, sk, all);
 		spin_unlock_bh(&ilb->lock);
+		cond_resched();
 	}
 	for (i = 0; i <= h->ehash_mask; i++) {
 		spinlock_t *lock = inet_ehash_lockp(h, i);
@@ -106,37 +120,40 @@ static void socksec_proc_tcp(struct seq_file *seq, struct net *net)
 		spin_lock_bh(lock);
 		sk_nulls_for_each(sk, node, &h->ehash[i].chain)
 			if (net_eq(sock_net(sk), net))
-				socksec_proc_sock(seq, sk);
+				socksec_proc_sock(seq, sk, all);
 		spin_unlock_bh(lock);
+		cond_resched();
 	}
 }
 
-static void socksec_proc_udp(struct seq_file *seq, struct net *net)
+static void socksec_proc_udp(struct seq_file *seq, struct net *net, bool all)
 {
 	struct sock *sk;
 	unsigned int i;
 
-	for (i = 0; i <= udp_table.mask; i++) {
-		struct udp_hslot *hslot = &udp_table.hash[i];
+	for (i = 0; i <= socksec_udp_table(net)->mask; i++) {
+		struct udp_hslot *hslot = &socksec_udp_table(net)->hash[i];
 
 		if (hlist_empty(&hslot->head))
 			continue;
 		spin_lock_bh(&hslot->lock);
 		sk_for_each(sk, &hslot->head)
 			if (net_eq(sock_net(sk), net))
-				socksec_proc_sock(seq, sk);
+				socksec_proc_sock(seq, sk, all);
 		spin_unlock_bh(&hslot->lock);
+		cond_resched();
 	}
 }
 
 static int socksec_proc_show(struct seq_file *seq, void *v)
 {
 	struct net *net = seq_file_single_net(seq);
+	bool all = file_ns_capable(seq->file, net->user_ns, CAP_NET_ADMIN);
 
 	socksec_proc_counters(seq, socksec_net(net));
 	seq_puts(seq, "# proto local remote protocol flags state spi_out spi_in enc\n");
-	socksec_proc_tcp(seq, net);
-	socksec_proc_udp(seq, net);
+	socksec_proc_tcp(seq, net, all);
+	socksec_proc_udp(seq, net, all);
 	return 0;
 }
 

@@ -115,6 +115,22 @@ static int socksec_set_settings(struct sock *sk, sockptr_t arg,
 		err = -EISCONN;
 		goto out;
 	}
+	/*
+	 * An unconnected UDP socket sends and receives while it stays in
+	 * TCP_CLOSE: once it has a port, the settings in force stay, so that
+	 * whoever else holds the descriptor cannot weaken them mid-flow.
+	 */
+	if (sk->sk_protocol == IPPROTO_UDP && inet_sk(sk)->inet_num) {
+		const struct socksec_iset *cur;
+
+		rcu_read_lock();
+		cur = socksec_sk_settings(sk);
+		rcu_read_unlock();
+		if (cur && cur != set) {
+			err = -EALREADY;
+			goto out;
+		}
+	}
 	err = socksec_attach(sk, set);
 	if (err)
 		goto out;
@@ -159,6 +175,21 @@ static int socksec_get_settings(struct sock *sk, void __user *user, int *len)
 	return 0;
 }
 
+/* Whether a pending socket error is one of socksec's refusals. */
+static bool socksec_refusal_errno(int err, const struct socksec_effective *eff)
+{
+	switch (err) {
+	case ENOKEY:
+	case EKEYREJECTED:
+		return true;
+	case EACCES:
+		/* Other layers use EACCES too; socksec only for kTLS. */
+		return socksec_wants_ktls(eff->protocol);
+	default:
+		return false;
+	}
+}
+
 /**
  * socksec_fill_query - what SOCKSEC_QUERY reports for a socket
  * @sk: a full socket
@@ -170,6 +201,8 @@ void socksec_fill_query(struct sock *sk, struct socksec_query *q)
 	struct socksec_effective eff;
 	struct socksec_defaults def;
 
+	bool ktls;
+
 	memset(q, 0, sizeof(*q));
 	rcu_read_lock();
 	set = socksec_sk_settings(sk);
@@ -180,21 +213,24 @@ void socksec_fill_query(struct sock *sk, struct socksec_query *q)
 		q->flags = eff.flags;
 		q->state = SOCKSEC_STATE_REQUIRED;
 	}
+	ktls = set && socksec_ktls_tx(sk);
 	rcu_read_unlock();
 	if (!set)
 		return;
 	socksec_ipsec_query(sk, q);
+	/* IPsec, when it protects, covers the TLS stream as well. */
+	if (ktls && !q->mechanism) {
+		q->mechanism = SOCKSEC_PROTO_KTLS;
+		q->state |= SOCKSEC_STATE_SECURED | SOCKSEC_STATE_ENCRYPTED;
+	}
 	if (socksec_watch_pending(sk))
 		q->state |= SOCKSEC_STATE_PENDING;
 	if (!(q->state & SOCKSEC_STATE_SECURED) && sk->sk_state != TCP_CLOSE &&
 	    (eff.flags & SOCKSEC_ALLOW_INSECURE))
 		q->state |= SOCKSEC_STATE_INSECURE;
-	switch (READ_ONCE(sk->sk_err_soft) ?: READ_ONCE(sk->sk_err)) {
-	case ENOKEY:
-	case EKEYREJECTED:
+	if (socksec_refusal_errno(READ_ONCE(sk->sk_err), &eff) ||
+	    socksec_refusal_errno(READ_ONCE(sk->sk_err_soft), &eff))
 		q->state |= SOCKSEC_STATE_REFUSED;
-		break;
-	}
 }
 
 static int socksec_get_query(struct sock *sk, void __user *user, int *len)

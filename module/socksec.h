@@ -9,6 +9,7 @@
  *   netns.c	per-network-namespace state and hook registration
  *   hook.c	netfilter hooks: egress and ingress verdicts
  *   ipsec.c	xfrm facts, on-demand policies, query of SAs
+ *   ktls.c	kernel TLS state of a socket
  *   watch.c	sockets waiting for protection; hold timeout and abort
  *   proc.c	/proc/net/socksec
  */
@@ -18,14 +19,17 @@
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
+#include <linux/ratelimit.h>
 #include "decide.h"
 #include "facts.h"
+#include "compat.h"
 
 /* Counters of /proc/net/socksec, per network namespace. */
 enum socksec_counter {
 	SOCKSEC_C_SOCKETS,		/* sockets given settings */
 	SOCKSEC_C_OUT_PROTECTED,	/* egress packets protected */
 	SOCKSEC_C_OUT_HELD,		/* egress packets held by xfrm */
+	SOCKSEC_C_OUT_HOLD_LIMITED,	/* ... dropped: the user holds enough */
 	SOCKSEC_C_OUT_EXEMPT,		/* egress loopback packets exempted */
 	SOCKSEC_C_OUT_INSECURE,		/* egress clear text, ALLOW_INSECURE */
 	SOCKSEC_C_OUT_AUDIT,		/* egress clear text, mode=audit */
@@ -62,11 +66,18 @@ struct socksec_net {
 	atomic_long_t ctr[__SOCKSEC_C_MAX];
 	atomic_long_t out_drop[__SOCKSEC_R_MAX];
 	atomic_long_t aborted[__SOCKSEC_R_MAX];
-	/* On-demand policies; under socksec_cfg_lock. */
-	struct xfrm_policy *pol[8];
+	/*
+	 * On-demand policies: written under socksec_cfg_lock, read under RCU
+	 * (slots with READ_ONCE). Each holds our allocation reference until
+	 * socksec_pol_del(). Room for the old set while a new one replaces
+	 * it (socksec_ipsec_sync()).
+	 */
+	struct xfrm_policy *pol[16];
 	unsigned int npol;
 	int saved_larval_drop;
 	bool larval_drop_set;
+	/* Forgotten ACQUIREs (socksec_ipsec_forget_acquire()). */
+	struct ratelimit_state forget_rs;
 };
 
 /* netns.c */
@@ -103,15 +114,24 @@ void socksec_ipsec_clear(struct socksec_net *sn);
 void socksec_ipsec_query(struct sock *sk, struct socksec_query *q);
 void socksec_ipsec_forget_acquire(struct sock *sk);
 void socksec_ipsec_unqueue(struct sock *sk);
+bool socksec_ipsec_hold_full(const struct dst_entry *dst, kuid_t uid);
+
+/* Packets one user may have waiting on one xfrm hold queue. */
+#define SOCKSEC_HOLD_PER_USER	32
 
 /* watch.c */
 void socksec_watch_held(struct sock *sk);
 void socksec_watch_secured(struct sock *sk);
 void socksec_watch_refuse(struct sock *sk, enum socksec_reason reason);
+enum socksec_reason socksec_watch_refused(const struct sock *sk);
+void socksec_watch_flush_net(const struct net *net);
 bool socksec_watch_pending(const struct sock *sk);
 int socksec_watch_init(void);
 void socksec_watch_exit(void);
 int socksec_reason_errno(enum socksec_reason reason);
+
+/* ktls.c */
+bool socksec_ktls_tx(const struct sock *sk);
 
 /* proc.c */
 int socksec_proc_init(struct net *net);

@@ -4,12 +4,33 @@
  * held (xfrm is negotiating an SA) the socket is watched: if no protected
  * packet of it passes within hold_timeout_ms, it is aborted with ENOKEY.
  * When a packet must be dropped (no policy can protect it, or only a weak
- * SA exists) the socket is aborted at once. Aborting takes the socket
- * lock, so it happens from a work item holding a socket reference, never
- * from the hook.
+ * SA exists) the socket is aborted at once, and until then it sends
+ * nothing more (socksec_watch_refused()). Aborting takes the socket lock,
+ * so it happens from a work item holding a socket reference, never from
+ * the hook.
  *
  * This is the only per-socket memory socksec uses, and only while a
  * socket waits: entries die when their work runs.
+ *
+ * Ownership, references and locking of a watch:
+ *  - Only sockets with settings of their own are watched (the hook's
+ *    "own"); such a socket pins the module, so no watch outlives it.
+ *  - The watch owns one reference on its socket, taken with
+ *    refcount_inc_not_zero(): a held packet can outlive its socket's last
+ *    reference (skbs pin only the memory, through sk_wmem_alloc), and such
+ *    a dead socket is never watched. The reference is dropped by the run
+ *    of the work that frees the watch, and only there.
+ *  - socksec_watch_lock (a BH spinlock) guards the hash table, the
+ *    refused/reason fields and every (re)queueing of the work. The work
+ *    unhashes and frees its watch only if, under the lock, it finds
+ *    itself not queued again: a re-arm that raced with a running work
+ *    queues a further run, and that run is the one that finishes. A
+ *    watch that aborts its socket stays hashed, refused, until the abort
+ *    is done.
+ *  - Readers on the packet path find watches under RCU; the memory is
+ *    freed with kfree_rcu().
+ *  - Every watch of a namespace runs and finishes before the namespace's
+ *    state is freed (socksec_watch_flush_net(), after its hooks are gone).
  */
 
 #include <linux/hashtable.h>
@@ -91,25 +112,62 @@ static void socksec_abort(const struct socksec_watch *w)
 		sk->sk_prot->diag_destroy(sk, err);
 }
 
+/*
+ * Whether this run of the work finishes the watch: under the lock, and
+ * only if nobody queued the work again meanwhile (that run finishes). A
+ * finished watch is unhashed: its socket may be watched anew.
+ */
+static bool socksec_watch_finish(struct socksec_watch *w)
+{
+	bool last;
+
+	spin_lock_bh(&socksec_watch_lock);
+	last = !delayed_work_pending(&w->work);
+	if (last)
+		hash_del_rcu(&w->node);
+	spin_unlock_bh(&socksec_watch_lock);
+	return last;
+}
+
 static void socksec_watch_work(struct work_struct *work)
 {
 	struct socksec_watch *w = container_of(to_delayed_work(work),
 					       struct socksec_watch, work);
+	struct sock *sk = w->sk;
 	bool abort;
 
 	spin_lock_bh(&socksec_watch_lock);
-	hash_del_rcu(&w->node);
+	if (delayed_work_pending(&w->work)) {
+		/* Re-armed while this run started: the next run finishes. */
+		spin_unlock_bh(&socksec_watch_lock);
+		return;
+	}
+	/*
+	 * Until the abort has happened the socket stays refused (and
+	 * hashed): whatever it sends meanwhile, say a clear segment still
+	 * in TCP's write queue once kTLS is installed, is dropped.
+	 */
 	abort = w->refused || !w->secured;
+	if (abort)
+		WRITE_ONCE(w->refused, true);
 	spin_unlock_bh(&socksec_watch_lock);
-	atomic_dec(&socksec_nwatches);
 
-	if (abort && !sock_flag(w->sk, SOCK_DEAD)) {
-		socksec_ipsec_unqueue(w->sk);
+	if (sock_flag(sk, SOCK_DEAD)) {
+		/*
+		 * Closed while it waited: what it left on xfrm's queue would
+		 * outlive its last reference there.
+		 */
+		socksec_ipsec_unqueue(sk);
+	} else if (abort) {
+		socksec_ipsec_unqueue(sk);
 		if (w->reason == SOCKSEC_R_HOLD_TIMEOUT)
-			socksec_ipsec_forget_acquire(w->sk);
+			socksec_ipsec_forget_acquire(sk);
 		socksec_abort(w);
 	}
-	sock_put(w->sk);
+	if (!socksec_watch_finish(w))
+		return;
+	atomic_dec(&socksec_nwatches);
+	sock_put(sk);
 	kfree_rcu(w, rcu);
 }
 
@@ -150,7 +208,11 @@ static void socksec_watch_arm(struct sock *sk, enum socksec_reason reason,
 		/* Cannot watch: the packet is held or dropped regardless. */
 		goto out;
 	}
-	sock_hold(sk);
+	/* A socket past its last reference is dying, not waiting. */
+	if (!refcount_inc_not_zero(&sk->sk_refcnt)) {
+		kfree(w);
+		goto out;
+	}
 	w->sk = sk;
 	w->reason = reason;
 	w->refused = refuse;
@@ -192,6 +254,22 @@ void socksec_watch_secured(struct sock *sk)
 	rcu_read_unlock();
 }
 
+/* Why a socket was refused and awaits its abort; SOCKSEC_R_NONE if not. */
+enum socksec_reason socksec_watch_refused(const struct sock *sk)
+{
+	enum socksec_reason reason = SOCKSEC_R_NONE;
+	struct socksec_watch *w;
+
+	if (!atomic_read(&socksec_nwatches))
+		return SOCKSEC_R_NONE;
+	rcu_read_lock();
+	w = socksec_watch_find(sk);
+	if (w && READ_ONCE(w->refused))
+		reason = READ_ONCE(w->reason);
+	rcu_read_unlock();
+	return reason;
+}
+
 bool socksec_watch_pending(const struct sock *sk)
 {
 	struct socksec_watch *w;
@@ -213,17 +291,36 @@ int socksec_watch_init(void)
 	return socksec_wq ? 0 : -ENOMEM;
 }
 
-/* Module exit: every watch runs now (and aborts what still waits). */
-void socksec_watch_exit(void)
+/* Run every watch of @net (or of all namespaces) now and wait for them. */
+static void socksec_watch_run_all(const struct net *net)
 {
 	struct socksec_watch *w;
-	struct hlist_node *tmp;
 	int bkt;
 
 	spin_lock_bh(&socksec_watch_lock);
-	hash_for_each_safe(socksec_watches, bkt, tmp, w, node)
-		mod_delayed_work(socksec_wq, &w->work, 0);
+	hash_for_each(socksec_watches, bkt, w, node)
+		if (!net || net_eq(sock_net(w->sk), net))
+			mod_delayed_work(socksec_wq, &w->work, 0);
 	spin_unlock_bh(&socksec_watch_lock);
+	flush_workqueue(socksec_wq);
+}
+
+/**
+ * socksec_watch_flush_net - finish a dying namespace's watches
+ * @net: the namespace, whose hooks are already unregistered
+ *
+ * Its watches abort what still waits; after this none of them reads the
+ * namespace's socksec state.
+ */
+void socksec_watch_flush_net(const struct net *net)
+{
+	socksec_watch_run_all(net);
+}
+
+/* Module exit: every watch runs now (and aborts what still waits). */
+void socksec_watch_exit(void)
+{
+	socksec_watch_run_all(NULL);
 	destroy_workqueue(socksec_wq);
 	rcu_barrier();
 }
