@@ -5,14 +5,20 @@
 #   make            build socksec.ko (W=1) and the user-space tools
 #   make install    install the module (and run depmod) and the tools
 #   make demo       the guarantee, shown in a QEMU VM (installs what it needs)
-#   make check      every test and check, in QEMU (installs what it needs)
+#   make check      every test and check, in QEMU, on both kernels
+#                   (installs what it needs); KVER=... for one kernel
 #   make kunit      the KUnit suites only
 #   make vmtest T='cmd args'   run one command in the test VM
 #
 # The module is built against KERNELDIR, by default the running kernel's
 # build tree, or, where that is missing (a build host running some other
-# kernel), the newest Debian amd64 headers installed.
+# kernel), Debian 12's own headers (those linux-headers-amd64 depends on).
+# KVER=... picks another installed kernel, e.g. Debian's 6.12 from
+# bookworm-backports. make check tests every kernel of `kver.sh --all`
+# unless KVER is given.
 
+# Given by the user (command line or environment), not defaulted below.
+CHECK_KVER := $(if $(filter command line environment,$(origin KVER)),$(KVER))
 KVER ?= $(shell tools/testing/kver.sh)
 KERNELDIR ?= /lib/modules/$(KVER)/build
 SOCKSEC_CACHE ?= /var/cache/socksec
@@ -35,7 +41,7 @@ deps:
 	tools/testing/deps.sh
 
 check: deps
-	tools/testing/check.sh
+	tools/testing/check.sh $(CHECK_KVER)
 
 demo: deps
 	tools/testing/demo.sh
@@ -44,7 +50,7 @@ kunit: deps
 	tools/testing/kunit/run.sh
 
 vmtest: module tools
-	tools/testing/vm/run.sh -- $(T)
+	tools/testing/vm/run.sh --kernel $(KVER) -- $(T)
 
 clean:
 	$(MAKE) -C $(KERNELDIR) M=$(CURDIR) clean

@@ -2,23 +2,29 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make check: every check socksec has, in order, each counted.
-#   build     module at W=1 with -Werror, tools with -Werror
-#   sparse    C=2 over the module
+#   build     module at W=1 with -Werror for each kernel, tools with -Werror
+#   sparse    C=2 over the module, for each kernel
 #   checkpatch  the kernel's checkpatch.pl over every C file
-#   kunit     KUnit suites on a KUnit kernel in QEMU
-#   vm        the C tests and scenario scripts on Debian's kernel in QEMU
+#   kunit     KUnit suites on a KUnit kernel (built from linux-source-6.1)
+#   vm        the C tests, the unload test and the scenario scripts in QEMU,
+#             on each kernel
+#
+# Usage: tools/testing/check.sh [KVER...]
+# The kernels are Debian's builds whose headers are installed; by default
+# every kernel of `tools/testing/kver.sh --all`: Debian 12's own and Debian's
+# 6.12 from bookworm-backports (`make check KVER=...` picks one). The first
+# one also boots the harness' self-test.
+#
 # Prints one line "N passed, M failed" at the end; non-zero on any failure.
-# Logs: build/check/*.log; VM runs keep console.log and dmesg.log under
-# build/vm/NAME/.
+# Logs: build/check/*.log (build/check/KVER/*.log for each kernel); VM runs
+# keep console.log and dmesg.log under build/vm/KVER/NAME/. The module is
+# built for each kernel in build/kernel/KVER/ (build-module.sh).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 logs=$root/build/check
 rm -rf "$logs"
 mkdir -p "$logs"
-export KVER=${KVER:-$(tools/testing/kver.sh)}
-kdir=/lib/modules/$KVER/build
-ksrc=$(tools/testing/ksrc.sh) || exit 1
 pass=0 fail=0
 started=$(date +%s)
 
@@ -26,10 +32,23 @@ note() { printf '%-44s %s\n' "$1" "$2"; }
 ok() { pass=$((pass + 1)); note "$1" ok; }
 bad() { fail=$((fail + 1)); note "$1" "FAILED (see $2)"; }
 
-# A step whose success is its exit status.
+if [ $# -gt 0 ]; then
+	kvers=("$@")
+elif list=$(tools/testing/kver.sh --all 2>"$logs/kver.log"); then
+	mapfile -t kvers <<<"$list"
+else
+	bad "kernels to test" "$logs/kver.log"
+	mapfile -t kvers < <(tools/testing/kver.sh)
+fi
+[ ${#kvers[@]} -gt 0 ] || { echo "check.sh: no kernel to test" >&2; exit 1; }
+export KVER=${kvers[0]}
+ksrc=$(tools/testing/ksrc.sh) || exit 1
+echo "kernels: ${kvers[*]}"
+
+# A step whose success is its exit status; the log is $logs/LOG.log.
 step() {
-	local name=$1 log=$logs/$1.log
-	shift
+	local name=$1 log=$logs/$2.log
+	shift 2
 	if "$@" >"$log" 2>&1; then ok "$name"; else bad "$name" "$log"; fi
 }
 
@@ -47,44 +66,57 @@ add_totals() {
 	note "$name" "$p passed, $f failed"
 }
 
-# One command in the test VM; its TAP files are counted, and the run
-# itself (boot, no WARN/oops, exit status) counts once more.
+# One command in the test VM on kernel $kver with its module; its TAP
+# files are counted, and the run itself (boot, no WARN/oops, exit status)
+# counts once more.
 vm() {
-	local name=$1 out=$root/build/vm/$1
+	local name=$1 out=$root/build/vm/$kver/$1 log=$logs/$kver/vm-$1.log
 	shift
-	if tools/testing/vm/run.sh -q --name "$name" "$@" >"$logs/vm-$name.log" 2>&1; then
-		ok "vm $name"
+	if tools/testing/vm/run.sh -q --kernel "$kver" --module "$ko" \
+		--name "$name" "$@" >"$log" 2>&1; then
+		ok "  vm $name"
 	else
-		bad "vm $name" "$logs/vm-$name.log and $out/"
+		bad "  vm $name" "$log and $out/"
 	fi
-	add_totals "  $name tests" "$out"/*.tap
+	add_totals "    $name tests" "$out"/*.tap
 }
 
-no_output() { ! grep -E 'warning|error' "$1"; }
+# The module for one kernel, at W=1 -Werror, in build/kernel/KVER/.
+build_module() {
+	tools/testing/build-module.sh "$1" KCFLAGS=-Werror
+}
 
+# Sparse over every file of the module (C=2 checks even what is built).
 sparse_module() {
-	make -C "$kdir" M="$root" C=2 W=1 modules >"$logs/sparse.raw" 2>&1 || return 1
-	! grep -E '(warning|error):' "$logs/sparse.raw"
+	tools/testing/build-module.sh "$1" C=2 KCFLAGS=-Werror \
+		>"$logs/$1/sparse.raw" 2>&1 || return 1
+	! grep -E '(warning|error):' "$logs/$1/sparse.raw"
 }
 
 checkpatch() {
 	local cp="$ksrc/scripts/checkpatch.pl"
-	# Trace event definitions follow the tracing macros' own layout.
+	# Trace event definitions follow the tracing macros' own layout;
+	# compat.h is where kernel versions are compared, on purpose.
 	perl "$cp" --no-tree --terse --strict --ignore SPDX_LICENSE_TAG \
-		-f $(ls module/*.[ch] | grep -v -e '\.mod\.c$' -e 'trace\.h$') \
+		-f $(ls module/*.[ch] | grep -v -e '\.mod\.c$' -e 'trace\.h$' -e 'compat\.h$') \
 		uapi/linux/socksec.h kunit/*.[ch] &&
+	perl "$cp" --no-tree --terse --strict \
+		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f module/compat.h &&
 	perl "$cp" --no-tree --terse -f module/trace.h &&
 	perl "$cp" --no-tree --terse --strict -f tools/lib/*.c \
 		tools/lib/include/*.h tools/lib/examples/*.c tools/socksec/*.c \
 		tools/selftests/*.[ch]
 }
 
-step build-module make module KCFLAGS=-Werror
-step build-tools make tools
-step uapi-header-standalone sh -c 'echo "#include <linux/socksec.h>" |
-	cc -Iuapi -Wall -Werror -x c -fsyntax-only -'
-step sparse sparse_module
-step checkpatch checkpatch
+for kver in "${kvers[@]}"; do
+	mkdir -p "$logs/$kver"
+	step "build-module $kver" "$kver/build-module" build_module "$kver"
+	step "sparse $kver" "$kver/sparse" sparse_module "$kver"
+done
+step build-tools build-tools make tools
+step uapi-header-standalone uapi-header-standalone sh -c \
+	'echo "#include <linux/socksec.h>" | cc -Iuapi -Wall -Werror -x c -fsyntax-only -'
+step checkpatch checkpatch checkpatch
 rm -f build/kunit/ktap.log
 if tools/testing/kunit/run.sh >"$logs/kunit.log" 2>&1; then
 	ok "kunit run"
@@ -104,13 +136,24 @@ pass=$((pass + ${hp:-0}))
 fail=$((fail + ${hf:-1}))
 note "  harness cases" "${hp:-0} passed, ${hf:-1} failed"
 
-vm selftests --timeout 300 -- tools/testing/guest/selftests.sh
-vm unload --timeout 120 -- tools/testing/guest/unload.sh module/socksec.ko
-for s in tools/testing/ipsec/scenarios/*.sh; do
-	[ -e "$s" ] || continue
-	vm "$(basename "$s" .sh)" --timeout 600 -- "$s"
+# The VM suite, on each kernel with the module built for it.
+times=()
+for kver in "${kvers[@]}"; do
+	echo "kernel $kver:"
+	t0=$(date +%s)
+	ko=$root/build/kernel/$kver/module/socksec.ko
+	vm selftests --timeout 300 -- tools/testing/guest/selftests.sh
+	vm unload --timeout 120 -- tools/testing/guest/unload.sh "$ko"
+	for s in tools/testing/ipsec/scenarios/*.sh; do
+		[ -e "$s" ] || continue
+		vm "$(basename "$s" .sh)" --timeout 600 -- "$s"
+	done
+	times+=("$kver $(( $(date +%s) - t0 ))s")
 done
 
+for t in "${times[@]}"; do
+	echo "vm suite on ${t% *} took ${t##* }"
+done
 echo "check took $(( $(date +%s) - started ))s"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

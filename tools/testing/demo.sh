@@ -12,7 +12,7 @@
 # wire and 0 clear-text payload bytes of the protected socket.
 #
 # Exit status: 0 when every claim of the story holds; non-zero otherwise
-# (the VM's output directory, build/vm/demo/, keeps the console, the kernel
+# (the VM's output directory, build/vm/KVER/demo/, keeps the console, the kernel
 # log, the charon logs and the captures).
 #
 # Environment: DEMO_TIMEOUT (seconds for the VM, default 300),
@@ -20,7 +20,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
-out=$root/build/vm/demo
+kver=${KVER:-$(tools/testing/kver.sh)}
+out=$root/build/vm/$kver/demo
 log=$root/build/demo-build.log
 started=$(date +%s)
 
@@ -40,10 +41,10 @@ if [[ -n "${DEMO_HOLD_MS:-}" ]]; then
 fi
 
 echo "demo: booting the VM (Debian's kernel under QEMU, about 10 s)"
-# The harness's own progress lines stay in build/vm/demo/console.log; the
+# The harness's own progress lines stay in $out/console.log; the
 # story (and any harness error) goes to the terminal.
 set +e
-tools/testing/vm/run.sh --name demo --timeout "${DEMO_TIMEOUT:-300}" \
+tools/testing/vm/run.sh --kernel "$kver" --name demo --timeout "${DEMO_TIMEOUT:-300}" \
 	"${envs[@]}" -- tools/testing/guest/demo.sh 2>&1 |
 	sed -u -e '/^SOCKSEC-VM/d' -e '/^run\.sh: kernel .*, output in /d' \
 		-e '/^run\.sh: pass (rc=0)/d'
@@ -53,9 +54,9 @@ set -e
 story=$out/demo.tap
 secs=$(( $(date +%s) - started ))
 if [[ $rc -eq 0 ]] && grep -q '^demo: all [0-9]* claims hold' "$story" 2>/dev/null; then
-	echo "demo: passed in ${secs}s; captures and logs in build/vm/demo/"
+	echo "demo: passed in ${secs}s; captures and logs in ${out#"$root"/}/"
 	exit 0
 fi
-echo "demo: FAILED (exit status $rc) after ${secs}s; see build/vm/demo/ (console.log, dmesg.log, demo.tap, charon-*.log, *.pcap)" >&2
+echo "demo: FAILED (exit status $rc) after ${secs}s; see ${out#"$root"/}/ (console.log, dmesg.log, demo.tap, charon-*.log, *.pcap)" >&2
 [[ $rc -ne 0 ]] || rc=1
 exit "$rc"

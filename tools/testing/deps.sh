@@ -14,7 +14,7 @@ set -euo pipefail
 pkgs=(
 	# building the module, the tools and the KUnit kernel
 	gcc make libc6-dev binutils linux-headers-amd64 linux-source-6.1
-	bc flex bison libelf-dev libssl-dev kmod cpio xz-utils rsync
+	bc flex bison libelf-dev libssl-dev kmod cpio xz-utils zstd rsync
 	python3 perl sparse
 	# pahole: the 6.12 kbuild generates BTF for modules
 	dwarves
@@ -55,7 +55,8 @@ fi
 need_root "no linux-headers-6.12.*-amd64 (from $bpo)"
 export DEBIAN_FRONTEND=noninteractive
 if [ ! -f "$bpo_list" ]; then
-	# The archive that serves bookworm itself.
+	# The archive that serves bookworm itself (apt's own $(...) fields).
+	# shellcheck disable=SC2016
 	uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' |
 		awk '$2 == "bookworm" { print $1; exit }')
 	[ -n "$uri" ] || { echo "deps.sh: apt has no bookworm archive" >&2; exit 1; }

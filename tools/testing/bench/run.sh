@@ -11,7 +11,7 @@
 # Builds socksec.ko, the socksec CLI and build/bench/bulk (bulk.c, with cc),
 # runs tools/testing/bench/guest.sh in the VM (it says what is measured and
 # how), then prints the results table and the machine-readable summary.
-# Everything stays in build/vm/bench/: results.txt, summary.txt,
+# Everything stays in build/vm/KVER/bench/: results.txt, summary.txt,
 # bench.json, samples.txt (every sample), the console and the charon logs.
 # Documentation/performance.rst explains the figures.
 #
@@ -29,7 +29,8 @@ case "${1:-}" in
 *) echo "usage: $0 [-q]" >&2; exit 2 ;;
 esac
 
-out=build/vm/bench
+kver=${KVER:-$(tools/testing/kver.sh)}
+out=build/vm/$kver/bench
 mkdir -p build/bench
 log=build/bench/build.log
 echo "bench: building socksec.ko, the socksec CLI and build/bench/bulk (log: $log)"
@@ -50,7 +51,7 @@ done
 
 started=$(date +%s)
 rc=0
-tools/testing/vm/run.sh "${quiet[@]}" --name bench --timeout "${BENCH_TIMEOUT:-900}" \
+tools/testing/vm/run.sh "${quiet[@]}" --kernel "$kver" --name bench --timeout "${BENCH_TIMEOUT:-900}" \
 	"${envs[@]}" -- tools/testing/bench/guest.sh || rc=$?
 if [[ $rc -ne 0 || ! -s $out/summary.txt ]]; then
 	echo "bench: FAILED (exit status $rc); see $out/ (console.log, guest.tap, samples.txt)" >&2

@@ -84,10 +84,21 @@ extract_vmlinux() {
 	local off tmp
 	tmp="$dest/.vmlinux.tmp"
 	rm -f "$tmp"
-	command -v xz >/dev/null || { log "xz not found; no vmlinux"; return 1; }
-	off="$(LC_ALL=C grep -obUaP '\xFD7zXZ\x00' "$dest/vmlinuz" | head -n 1 | cut -d: -f1)" || true
-	[[ -n "$off" ]] || { log "vmlinuz is not xz-compressed; no vmlinux"; return 1; }
-	tail -c "+$((off + 1))" "$dest/vmlinuz" | xz -dc --single-stream >"$tmp" 2>/dev/null || true
+	# Debian's 6.1 compresses with xz, its 6.12 with zstd.
+	if off="$(LC_ALL=C grep -obUaP '\xFD7zXZ\x00' "$dest/vmlinuz" | head -n 1 | cut -d: -f1)" &&
+		[[ -n "$off" ]]; then
+		command -v xz >/dev/null || { log "xz not found; no vmlinux"; return 1; }
+		tail -c "+$((off + 1))" "$dest/vmlinuz" | xz -dc --single-stream >"$tmp" 2>/dev/null || true
+	elif off="$(LC_ALL=C grep -obUaP '\x28\xB5\x2F\xFD' "$dest/vmlinuz" | head -n 1 | cut -d: -f1)" &&
+		[[ -n "$off" ]]; then
+		command -v zstd >/dev/null || { log "zstd not found; no vmlinux"; return 1; }
+		# The frame is followed by the rest of the image: zstd then
+		# complains, after it has written the whole frame.
+		tail -c "+$((off + 1))" "$dest/vmlinuz" | zstd -dcq >"$tmp" 2>/dev/null || true
+	else
+		log "vmlinuz is neither xz- nor zstd-compressed; no vmlinux"
+		return 1
+	fi
 	# An ELF file, of a plausible size.
 	if [[ "$(head -c 4 "$tmp" 2>/dev/null | od -An -tx1 | tr -d ' ')" != 7f454c46 ]] ||
 		[[ "$(stat -c %s "$tmp")" -lt 10000000 ]]; then

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run.sh - run one command as root inside a throw-away QEMU VM that boots
-# Debian's stock kernel (the one the installed linux-headers-*-amd64 belong
-# to), with the socksec module loaded.
+# Debian's stock kernel (by default Debian 12's own, see tools/testing/kver.sh;
+# --kernel picks another whose headers are installed, such as Debian's 6.12
+# from bookworm-backports), with the socksec module loaded.
 #
 # Usage:
 #   tools/testing/vm/run.sh [OPTIONS] -- CMD [ARGS...]
@@ -22,9 +23,13 @@
 # script copies to the terminal.
 #
 # Options:
+#   --kernel VER     boot Debian's kernel VER (default: SOCKSEC_KVER, else
+#                    KVER, else kver.sh's default kernel).
 #   --module PATH    insmod this module (its dependencies are modprobed
 #                    first).  Default: module/socksec.ko of this repository
-#                    if it exists.
+#                    if it is built for the kernel booted, else
+#                    build/kernel/VER/module/socksec.ko if it exists
+#                    (tools/testing/build-module.sh VER builds it).
 #   --module-params "P=V..."
 #                    parameters for that insmod.
 #   --no-module      load no socksec module.
@@ -32,7 +37,7 @@
 #   --timeout SECS   stop the VM after SECS seconds (default 300, or none
 #                    with -i; 0 = never).  The guest is first sent an NMI so
 #                    that it panics with backtraces into console.log.
-#   --out DIR        per-run output directory (default build/vm/NAME in the
+#   --out DIR        per-run output directory (default build/vm/VER/NAME in the
 #                    repository; the default one is emptied first).
 #   --name NAME      run name for the default output directory (default: the
 #                    base name of CMD).
@@ -90,6 +95,7 @@ usage() {
 
 # --- options -------------------------------------------------------------
 
+kernel=""
 module=""
 module_params=""
 module_set=0
@@ -111,6 +117,8 @@ need_arg() {
 }
 while [[ $# -gt 0 ]]; do
 	case "$1" in
+	--kernel) need_arg "$@"; kernel="$2"; shift 2 ;;
+	--kernel=*) kernel="${1#*=}"; shift ;;
 	--module) need_arg "$@"; module="$2"; module_set=1; shift 2 ;;
 	--module=*) module="${1#*=}"; module_set=1; shift ;;
 	--module-params) need_arg "$@"; module_params="$2"; shift 2 ;;
@@ -162,23 +170,38 @@ if [[ $no_module -eq 1 ]]; then
 	module=""
 elif [[ $module_set -eq 1 ]]; then
 	[[ -f "$module" ]] || die "--module $module: no such file"
-elif [[ -f "$repo/module/socksec.ko" ]]; then
-	module="$repo/module/socksec.ko"
 fi
 
 qemu="${QEMU:-qemu-system-x86_64}"
-for tool in "$qemu" timeout flock cpio modprobe sha256sum mkfifo; do
+for tool in "$qemu" timeout flock cpio modprobe modinfo sha256sum mkfifo; do
 	command -v "$tool" >/dev/null || die "$tool not found"
 done
 
 # --- kernel and initramfs ------------------------------------------------
 
-kdir="$("$self_dir/fetch-kernel.sh")" || die "could not obtain the kernel (fetch-kernel.sh)"
+kdir="$("$self_dir/fetch-kernel.sh" ${kernel:+"$kernel"})" ||
+	die "could not obtain the kernel (fetch-kernel.sh)"
 kver="${kdir##*/kernel-}"
 [[ -f "$kdir/vmlinuz" && -d "$kdir/lib/modules/$kver" ]] || die "incomplete kernel cache $kdir"
 
-# Modules the initramfs loads, in dependency order.
-initrd_modules=(virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay)
+# The default module: the one built for this kernel.
+vermagic() {
+	modinfo -F vermagic "$1" 2>/dev/null | awk '{ print $1 }'
+}
+if [[ $no_module -eq 0 && $module_set -eq 0 ]]; then
+	built="$repo/module/socksec.ko"
+	if [[ -f "$built" && "$(vermagic "$built")" == "$kver" ]]; then
+		module="$built"
+	elif [[ -f "$repo/build/kernel/$kver/module/socksec.ko" ]]; then
+		module="$repo/build/kernel/$kver/module/socksec.ko"
+	elif [[ -f "$built" ]]; then
+		die "module/socksec.ko is built for $(vermagic "$built"), not $kver: make module KVER=$kver, or tools/testing/build-module.sh $kver"
+	fi
+fi
+
+# Modules the initramfs loads, with what they depend on (netfs, and fscache
+# before 6.12, where it became part of netfs), in dependency order.
+initrd_modules=(virtio_pci 9pnet 9pnet_virtio 9p overlay)
 
 find_busybox() {
 	local b l
@@ -206,7 +229,7 @@ build_initramfs() {
 		die "initramfs modules not found in $kdir: $(grep '^MISSING' <<<"$order" | tr '\n' ' ')"
 	fi
 	inputs="$(
-		echo "format 1 $kver"
+		echo "format 2 $kver"
 		sha256sum "$self_dir/initramfs-init" "$bb" | awk '{ print $1 }'
 		for p in $order; do
 			sha256sum "$p" | awk '{ print $1 }'
@@ -231,8 +254,15 @@ build_initramfs() {
 	ln -s busybox "$tmp/root/bin/sh"
 	install -m 0755 "$self_dir/initramfs-init" "$tmp/root/init"
 	for p in $order; do
-		m="$(basename "$p" .ko)"
-		cp "$p" "$tmp/root/modules/$m.ko"
+		# Debian's 6.12 ships its modules xz-compressed; busybox's insmod
+		# would first offer the kernel the compressed file.
+		m="$(basename "$p")"
+		m="${m%.ko*}"
+		case "$p" in
+		*.ko.xz) xz -dc "$p" >"$tmp/root/modules/$m.ko" ;;
+		*.ko.zst) zstd -dcq "$p" >"$tmp/root/modules/$m.ko" ;;
+		*) cp "$p" "$tmp/root/modules/$m.ko" ;;
+		esac
 		echo "$m" >>"$tmp/root/modules/load-order"
 	done
 	(cd "$tmp/root" && find . -print0 | LC_ALL=C sort -z |
@@ -253,7 +283,7 @@ name="${name//[^A-Za-z0-9._-]/_}"
 [[ "$name" != "." && "$name" != ".." && -n "$name" ]] || name=run
 default_out=0
 if [[ -z "$out" ]]; then
-	out="$repo/build/vm/$name"
+	out="$repo/build/vm/$kver/$name"
 	default_out=1
 fi
 mkdir -p "$out"
