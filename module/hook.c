@@ -219,7 +219,13 @@ static unsigned int socksec_out_held(struct socksec_net *sn,
 	if (!own)
 		return NF_ACCEPT;
 	socksec_watch_held(sk);
-	/* This packet waits; the next one (a retransmission) looks again. */
+	/*
+	 * This packet waits; the next one (a retransmission) looks again.
+	 * The packet may borrow the socket's cached dst without a reference
+	 * (TCP does): take one before the cache lets go of it.
+	 */
+	if (!skb_dst_force(skb))
+		return NF_DROP;
 	socksec_sk_forget_queue(sk);
 	if (!socksec_ipsec_hold_full(skb_dst(skb), sk->sk_uid))
 		return NF_ACCEPT;

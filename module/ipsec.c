@@ -480,21 +480,44 @@ bool socksec_ipsec_hold_full(const struct dst_entry *dst, kuid_t uid)
 	return n >= SOCKSEC_HOLD_PER_USER;
 }
 
+/* Whether a held packet is for the destination of an SA. */
+static bool socksec_skb_to(const struct sk_buff *skb,
+			   const struct xfrm_state *x)
+{
+	if (x->props.family == AF_INET)
+		return skb->protocol == htons(ETH_P_IP) &&
+		       ip_hdr(skb)->daddr == x->id.daddr.a4;
+	return skb->protocol == htons(ETH_P_IPV6) &&
+	       ipv6_addr_equal(&ipv6_hdr(skb)->daddr, &x->id.daddr.in6);
+}
+
 /*
  * Packets held on a policy's queue are retried with an exponential backoff
  * (100 ms doubling up to 60 s) that keeps growing while nothing answers,
- * and is shared by every flow of the policy. When an SA is added the
- * queue of socksec's policies is retried at once, so a connection that
- * waits for an IKE daemon started late leaves as soon as its SA exists.
+ * and is shared by every flow of the policy. xfrm retries only the flow of
+ * the packet at the head of the queue; once that flow has an SA, every
+ * packet is looked up again and sent, or dropped if its flow still has
+ * none. When an SA is added, socksec moves the first packet it covers to
+ * the head and retries the queue at once: a connection whose SA now
+ * exists leaves as soon as the SA does, even behind packets to a peer
+ * that never answers.
  */
-static void socksec_pol_kick(struct xfrm_policy *pol)
+static void socksec_pol_kick(struct xfrm_policy *pol, const struct xfrm_state *x)
 {
 	struct xfrm_policy_queue *pq = &pol->polq;
+	struct sk_buff *skb;
 
 	/* The policy may be on its way out: act only while it lives. */
 	if (!refcount_inc_not_zero(&pol->refcnt))
 		return;
 	spin_lock_bh(&pq->hold_queue.lock);
+	skb_queue_walk(&pq->hold_queue, skb) {
+		if (!socksec_skb_to(skb, x))
+			continue;
+		__skb_unlink(skb, &pq->hold_queue);
+		__skb_queue_head(&pq->hold_queue, skb);
+		break;
+	}
 	if (timer_pending(&pq->hold_timer)) {
 		pq->timeout = SOCKSEC_QUEUE_TMO_MIN;
 		/*
@@ -551,7 +574,7 @@ static int socksec_km_notify(struct xfrm_state *x, const struct km_event *c)
 			continue;
 		if (x->id.spi)
 			socksec_pol_drop_larval(pol, x);
-		socksec_pol_kick(pol);
+		socksec_pol_kick(pol, x);
 	}
 	return 0;
 }
