@@ -14,6 +14,21 @@
  *
  * In mode=audit both templates are optional (socksec only reports what it
  * would refuse, so nothing may be held); in mode=off there are no policies.
+ *
+ * Ownership and locking:
+ *  - A policy in sn->pol[] carries socksec's allocation reference, dropped
+ *    only by socksec_pol_del() under socksec_cfg_lock. xfrm holds its own
+ *    references for the policy lists and for an armed hold timer. Readers
+ *    outside the lock (the SA notifier, socksec_ipsec_unqueue()) find
+ *    policies under RCU and take a reference only with
+ *    refcount_inc_not_zero(); xfrm frees policies after a grace period.
+ *  - The hold timer: whoever arms it when it was not pending gives it a
+ *    policy reference (mod_timer() returning 0), as xfrm does.
+ *  - Held packets belong to xfrm's queue, under its hold_queue.lock;
+ *    socksec only reorders them, counts them per user, or takes a refused
+ *    or dead socket's packets off it (then they are socksec's to free).
+ *    A held packet pins its socket's memory, not the socket: its socket
+ *    may be past its last reference (see watch.c).
  */
 
 #include <linux/ip.h>

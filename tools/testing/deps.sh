@@ -21,7 +21,7 @@ pkgs=(
 	# the test VM
 	qemu-system-x86 busybox-static
 	# what runs inside it
-	iproute2 procps psmisc openssl tcpdump tshark
+	iproute2 procps psmisc openssl tcpdump tshark nftables
 	strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
 )
 bpo=bookworm-backports

@@ -86,6 +86,8 @@ enum socksec_protocol {
  *	EPROTOTYPE	SOCKSEC_PROTO_KTLS on a socket that is not TCP
  *	ESOCKTNOSUPPORT	the socket is neither TCP nor UDP
  *	EISCONN		the socket is connected, connecting or listening
+ *	EALREADY	a UDP socket that has a port already has other
+ *			settings
  *	EBUSY		another kernel user owns the socket's sk_user_data
  *			(for example a BPF sockmap)
  * getsockopt() returns ENODATA when the socket has no settings.

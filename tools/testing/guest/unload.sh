@@ -16,10 +16,31 @@ notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
 check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..11"
 check "unused module unloads" "rmmod socksec"
 check "sysfs directory gone after unload" "[ ! -e /sys/kernel/socksec ]"
 check "module loads again" "insmod '$ko'"
+# A socket without settings that carries socksec's mark (SO_MARK) has its
+# SYN held on demand, but is no socksec socket: it must not be watched,
+# so nothing of socksec's runs once the (unpinned) module is gone.
+echo 300 >/sys/kernel/socksec/hold_timeout_ms
+echo 1 >/sys/kernel/socksec/protect_loopback
+echo 4242 >/sys/kernel/socksec/ipsec_reqid
+python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, int(sys.argv[1], 0))
+s.setblocking(False)
+s.connect_ex(("127.0.0.1", 9))
+print("held", flush=True)
+time.sleep(3)' "$(cat /sys/kernel/socksec/ipsec_mark)" >/tmp/marked.out 2>&1 &
+marked=$!
+for _ in $(seq 50); do grep -q held /tmp/marked.out && break; sleep 0.1; done
+check "a marked socket without settings pins nothing: rmmod" "rmmod socksec"
+# Past the hold timeout: a watch left behind would run in freed module code.
+sleep 1
+check "kernel still sound after the hold timeout; module loads again" "insmod '$ko'"
+kill $marked 2>/dev/null
 # An unprivileged process protects one socket and keeps it open.
 setpriv --reuid=65534 --regid=65534 --clear-groups python3 -c '
 import socket, struct, sys, time
