@@ -200,7 +200,7 @@ if [[ $no_module -eq 0 && $module_set -eq 0 ]]; then
 fi
 
 # Modules the initramfs loads, with what they depend on (netfs, and fscache
-# before 6.12, where it became part of netfs), in dependency order.
+# before 6.8 merged it into netfs), in dependency order.
 initrd_modules=(virtio_pci 9pnet 9pnet_virtio 9p overlay)
 
 find_busybox() {
