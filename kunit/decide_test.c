@@ -626,6 +626,12 @@ static struct kunit_suite socksec_resolve_suite = {
 #define KTLS_ACK		PKT(0, 0, 0, NONE, 1, 0)
 #define KTLS_OVER_AH		PKT(0, 0, 0, INTEGRITY, 1, 1)
 #define KTLS_OVER_ESP		PKT(0, 0, 0, ENCRYPTED, 1, 1)
+/* kTLS installed, but the stream starts with bytes written before it. */
+#define KTLS_UNFRAMED		{ .ktls_tx = 1, .ktls_unframed = 1,	\
+				  .has_payload = 1 }
+#define KTLS_UNFRAMED_OVER_ESP	{ .ktls_tx = 1, .ktls_unframed = 1,	\
+				  .has_payload = 1,			\
+				  .xfrm = SOCKSEC_XFRM_ENCRYPTED }
 /*
  * The ESP/AH output of xfrm, passing LOCAL_OUT again: its level is that of
  * the SA found again by SPI (NONE when there is none), and its payload is
@@ -749,6 +755,12 @@ static const struct d_case d_cases[] = {
 	{ "ktls: ack with tls tx", 3, 0, ENF, 0, KTLS_ACK, V(PASS), R(NONE) },
 	{ "ktls: syn before tls", 3, 0, ENF, 0, CLEAR_SYN, V(PASS), R(NONE) },
 	{ "ktls: data before tls dropped", 3, 0, ENF, 0, CLEAR_DATA, V(DROP), R(NO_KTLS) },
+	{ "ktls: clear stream start after tls tx dropped", 3, 0, ENF, 0,
+	  KTLS_UNFRAMED, V(DROP), R(NO_KTLS) },
+	{ "any: clear stream start after tls tx is no ktls", 4, 0, ENF, 0,
+	  KTLS_UNFRAMED, V(DROP), R(NO_SA) },
+	{ "any: clear stream start, esp protects it", 4, 0, ENF, 0,
+	  KTLS_UNFRAMED_OVER_ESP, V(PASS), R(NONE) },
 	{ "ktls: esp does not replace tls", 3, 0, ENF, 0, ESP_DATA, V(DROP), R(NO_KTLS) },
 	{ "ktls: ah does not replace tls", 3, 0, ENF, 0, AH_DATA, V(DROP), R(NO_KTLS) },
 	{ "ktls: queue does not replace tls", 3, 0, ENF, 0, QUEUED_DATA, V(DROP), R(NO_KTLS) },

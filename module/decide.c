@@ -137,7 +137,7 @@ static bool socksec_ipsec_ok(const struct socksec_effective *eff,
 /* kTLS protects payload; segments without payload carry none to leak. */
 static bool socksec_ktls_ok(const struct socksec_pkt_facts *f)
 {
-	return f->ktls_tx || !f->has_payload;
+	return (f->ktls_tx && !f->ktls_unframed) || !f->has_payload;
 }
 
 static enum socksec_reason
@@ -190,7 +190,8 @@ enum socksec_verdict socksec_decide(const struct socksec_effective *eff,
 		 * kTLS underneath) can vouch for it, not its lack of payload.
 		 */
 		ok = socksec_ipsec_ok(eff, f) ||
-		     (f->transformed ? f->ktls_tx : socksec_ktls_ok(f));
+		     (f->transformed ? f->ktls_tx && !f->ktls_unframed :
+				       socksec_ktls_ok(f));
 		if (!ok)
 			*reason = socksec_ipsec_reason(eff, f);
 		break;

@@ -87,6 +87,10 @@ struct socksec_pkt_facts {
 	bool xfrm_queued;	/* held on xfrm's queue until an SA exists */
 	enum socksec_xfrm_level xfrm;	/* what the bundle will apply */
 	bool ktls_tx;		/* kernel TLS transmit is installed */
+	bool ktls_unframed;	/* ... but the stream's first payload bytes
+				 * are no TLS record: written in clear before
+				 * TLS_TX and sent only after it
+				 */
 	bool has_payload;	/* carries transport payload bytes */
 };
 

@@ -56,6 +56,8 @@ static void socksec_out_facts(struct net *net, struct sk_buff *skb,
 	}
 	if (sk && sk_fullsock(sk))
 		f->ktls_tx = socksec_ktls_tx(sk);
+	if (f->ktls_tx && f->has_payload)
+		f->ktls_unframed = socksec_ktls_unframed(sk, skb, family);
 }
 
 /* Name the process (when there is one) and the addresses of a refusal. */
@@ -216,18 +218,21 @@ static unsigned int socksec_out_held(struct socksec_net *sn,
 				     bool own)
 {
 	socksec_count(sn, SOCKSEC_C_OUT_HELD);
-	if (!own)
-		return NF_ACCEPT;
-	socksec_watch_held(sk);
-	/*
-	 * This packet waits; the next one (a retransmission) looks again.
-	 * The packet may borrow the socket's cached dst without a reference
-	 * (TCP does): take one before the cache lets go of it.
-	 */
-	if (!skb_dst_force(skb))
-		return NF_DROP;
-	socksec_sk_forget_queue(sk);
-	if (!socksec_ipsec_hold_full(skb_dst(skb), sk->sk_uid))
+	if (own) {
+		socksec_watch_held(sk);
+		/*
+		 * This packet waits; the next one (a retransmission) looks
+		 * again. The packet may borrow the socket's cached dst
+		 * without a reference (TCP does): take one before the cache
+		 * lets go of it.
+		 */
+		if (!skb_dst_force(skb))
+			return NF_DROP;
+		socksec_sk_forget_queue(sk);
+	}
+	/* A listener's SYN-ACKs count against the listener's owner. */
+	if (!sk || !sk_fullsock(sk) ||
+	    !socksec_ipsec_hold_full(skb_dst(skb), sk->sk_uid))
 		return NF_ACCEPT;
 	socksec_count(sn, SOCKSEC_C_OUT_HOLD_LIMITED);
 	return NF_DROP_ERR(-ENOBUFS);
@@ -277,7 +282,8 @@ static unsigned int socksec_out(struct sk_buff *skb,
 
 	socksec_out_facts(state->net, skb, set ? sk : NULL, family, &f);
 	v = socksec_decide(&eff, &def, &f, &reason);
-	if (v == SOCKSEC_PASS && f.xfrm_queued)
+	/* Held is held, exempt or not (IPv6 to the host's own addresses). */
+	if (v != SOCKSEC_DROP && f.xfrm_queued)
 		return socksec_out_held(sn, skb, sk, own);
 	if (v == SOCKSEC_PASS && own && !post) {
 		socksec_watch_secured(sk);
@@ -337,11 +343,19 @@ static unsigned int socksec_in_orphan(struct socksec_net *sn,
 	return NF_DROP;
 }
 
-/* Whether a full socket's traffic is routed through IPsec (or waits for it). */
+/*
+ * Whether a full socket's traffic goes through IPsec: in on-demand mode
+ * every socket with the required mark bit does (or waits for it), its
+ * listener's children included; otherwise its route tells.
+ */
 static bool socksec_sk_routed_ipsec(struct sock *sk)
 {
 	const struct dst_entry *dst = __sk_dst_get(sk);
+	struct socksec_ipsec_cfg cfg;
 
+	socksec_ipsec_cfg_get(&cfg);
+	if (cfg.reqid && (READ_ONCE(sk->sk_mark) & cfg.mark))
+		return true;
 	return dst && (dst->xfrm || (dst->flags & DST_XFRM_QUEUE));
 }
 
@@ -406,6 +420,36 @@ static bool socksec_udp_to_many(const struct sk_buff *skb, u8 family)
 }
 
 /*
+ * Whether a socket on a datagram's port is among those it is delivered
+ * to: the address it is bound to (if any) is the destination, it is
+ * bound to no other device, and it is not connected elsewhere.
+ */
+static bool socksec_udp_receives(const struct sock *sk,
+				 const struct sk_buff *skb, u8 family)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	int dev = sk->sk_bound_dev_if;
+
+	if (dev && dev != skb->skb_iif &&
+	    dev != (family == NFPROTO_IPV4 ? inet_sdif(skb) : inet6_sdif(skb)))
+		return false;
+	if (family == NFPROTO_IPV4) {
+		if (sk->sk_family == AF_INET6 && sk->sk_ipv6only)
+			return false;
+		return (!inet->inet_rcv_saddr ||
+			inet->inet_rcv_saddr == ip_hdr(skb)->daddr) &&
+		       (!inet->inet_daddr ||
+			inet->inet_daddr == ip_hdr(skb)->saddr);
+	}
+	if (sk->sk_family != AF_INET6)
+		return false;
+	return (ipv6_addr_any(&sk->sk_v6_rcv_saddr) ||
+		ipv6_addr_equal(&sk->sk_v6_rcv_saddr, &ipv6_hdr(skb)->daddr)) &&
+	       (ipv6_addr_any(&sk->sk_v6_daddr) ||
+		ipv6_addr_equal(&sk->sk_v6_daddr, &ipv6_hdr(skb)->saddr));
+}
+
+/*
  * Multicast and broadcast datagrams go to every socket on their port, not
  * to the one socket a lookup finds: judge them against the strictest
  * requirement among the port's sockets (RCU walk of its hash slot).
@@ -424,8 +468,7 @@ static struct sock *socksec_in_strictest(const struct sk_buff *skb,
 	sk_for_each_rcu(sk, &hslot->head) {
 		if (!net_eq(sock_net(sk), net) ||
 		    udp_sk(sk)->udp_port_hash != port ||
-		    (family == NFPROTO_IPV4 ? sk->sk_family == AF_INET6 &&
-		     sk->sk_ipv6only : sk->sk_family != AF_INET6))
+		    !socksec_udp_receives(sk, skb, family))
 			continue;
 		if (socksec_in_requirement(sk, def, eff) &&
 		    socksec_decide(eff, def, f, &reason) == SOCKSEC_DROP)

@@ -180,19 +180,26 @@ static void socksec_pol_del_tail(struct socksec_net *sn, unsigned int from)
 	}
 }
 
-/* Remove the policies sn->pol[0..n) and move the rest to the front. */
+/*
+ * Remove the policies sn->pol[0..n) and move the rest to the front. The
+ * slots are rewritten before the references go: a reader that starts
+ * after a policy's last reference must not find it in a slot.
+ */
 static void socksec_pol_del_head(struct socksec_net *sn, unsigned int n)
 {
+	struct xfrm_policy *gone[ARRAY_SIZE(sn->pol)];
 	unsigned int i;
 
 	lockdep_assert_held(&socksec_cfg_lock);
 	for (i = 0; i < n; i++)
-		socksec_pol_del(sn->pol[i]);
+		gone[i] = sn->pol[i];
 	for (i = n; i < sn->npol; i++)
 		WRITE_ONCE(sn->pol[i - n], sn->pol[i]);
 	for (i = sn->npol - n; i < sn->npol; i++)
 		WRITE_ONCE(sn->pol[i], NULL);
 	sn->npol -= n;
+	for (i = 0; i < n; i++)
+		socksec_pol_del(gone[i]);
 }
 
 static void socksec_larval_drop_restore(struct socksec_net *sn)

@@ -132,6 +132,8 @@ int socksec_reason_errno(enum socksec_reason reason);
 
 /* ktls.c */
 bool socksec_ktls_tx(const struct sock *sk);
+bool socksec_ktls_unframed(const struct sock *sk, const struct sk_buff *skb,
+			   u8 family);
 
 /* proc.c */
 int socksec_proc_init(struct net *net);

@@ -291,26 +291,36 @@ int socksec_watch_init(void)
 	return socksec_wq ? 0 : -ENOMEM;
 }
 
-/* Run every watch of @net (or of all namespaces) now and wait for them. */
+/*
+ * Run every watch of @net (or of all namespaces) now; wait for them only
+ * if there were any, so a namespace's exit never waits on another
+ * namespace's abort (which may sleep on its socket's lock for long).
+ */
 static void socksec_watch_run_all(const struct net *net)
 {
 	struct socksec_watch *w;
+	bool any = false;
 	int bkt;
 
 	spin_lock_bh(&socksec_watch_lock);
 	hash_for_each(socksec_watches, bkt, w, node)
-		if (!net || net_eq(sock_net(w->sk), net))
+		if (!net || net_eq(sock_net(w->sk), net)) {
 			mod_delayed_work(socksec_wq, &w->work, 0);
+			any = true;
+		}
 	spin_unlock_bh(&socksec_watch_lock);
-	flush_workqueue(socksec_wq);
+	if (any)
+		flush_workqueue(socksec_wq);
 }
 
 /**
  * socksec_watch_flush_net - finish a dying namespace's watches
  * @net: the namespace, whose hooks are already unregistered
  *
- * Its watches abort what still waits; after this none of them reads the
- * namespace's socksec state.
+ * A watch holds a socket reference and a user's socket holds its
+ * namespace, so a dying namespace normally has no watch at all; should
+ * one exist, it runs to its end here, before the namespace's socksec
+ * state is freed.
  */
 void socksec_watch_flush_net(const struct net *net)
 {
