@@ -10,7 +10,8 @@
 # a protected socket shares with an unprotected one does not reach the
 # protected one; one user flooding xfrm's hold queue does not make
 # another user's on-demand connect fail; flipping sysfs knobs mid-stream
-# (policy replacement) does not abort protected streams. Each case fails
+# (policy replacement) does not abort protected streams; a time-wait
+# socket of a protected connection takes no clear segment. Each case fails
 # on the module as it was before its fix (some by crashing the kernel,
 # which the VM harness reports).
 set -euo pipefail
@@ -206,5 +207,27 @@ tap_check "stream survives policy replacement (1500 echoes)" \
 	test "$(grep -c "^echo: $M" <<<"$SX_OUTPUT")" -eq 1500
 tap_check "no refusal while the policies were replaced" \
 	test "$(sx_counter "$SS_NS_A" out_dropped_no_sa)" -eq "$before" -a "$SX_RC" -eq 0
+
+# (8) A time-wait socket keeps its connection's requirement: a clear
+# segment for the tuple of a protected connection that just closed (here
+# a SYN from the server's address and port) is dropped, not processed.
+sx_server "$SS_NS_B" once -4 -p ipsec -n 1 7010
+sx_client "$SS_NS_A" -4 -p ipsec -f encrypt -m "$M" "$SS_B4" 7010
+tw_port=$(ip netns exec "$SS_NS_A" ss -Htan state time-wait "( dport = :7010 )" |
+	awk '{ n = split($3, a, ":"); print a[n]; exit }')
+tap_diag "time-wait tuple $SS_A4:${tw_port:-?} <- $SS_B4:7010"
+before=$(sx_counter "$SS_NS_A" in_dropped)
+ip netns exec "$SS_NS_B" python3 -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 7010))
+s.settimeout(1)
+try:
+    s.connect((sys.argv[2], int(sys.argv[3])))
+except OSError:
+    pass' "$SS_B4" "$SS_A4" "${tw_port:-9}"
+tap_check "clear segment to a protected time-wait tuple: dropped" \
+	test -n "$tw_port" -a "$(sx_counter "$SS_NS_A" in_dropped)" -gt "$before"
 
 tap_done
