@@ -452,7 +452,9 @@ static bool socksec_udp_receives(const struct sock *sk,
 /*
  * Multicast and broadcast datagrams go to every socket on their port, not
  * to the one socket a lookup finds: judge them against the strictest
- * requirement among the port's sockets (RCU walk of its hash slot).
+ * requirement among the sockets they are delivered to. The slot's lock,
+ * as UDP's own multicast delivery takes it: an unlocked walk could be
+ * led into another chain by a socket moving meanwhile, and skip one.
  */
 static struct sock *socksec_in_strictest(const struct sk_buff *skb,
 					 struct net *net, u8 family, u16 port,
@@ -462,19 +464,23 @@ static struct sock *socksec_in_strictest(const struct sk_buff *skb,
 {
 	struct udp_hslot *hslot;
 	enum socksec_reason reason;
-	struct sock *sk;
+	struct sock *sk, *found = NULL;
 
 	hslot = udp_hashslot(socksec_udp_table(net), net, port);
-	sk_for_each_rcu(sk, &hslot->head) {
+	spin_lock(&hslot->lock);
+	sk_for_each(sk, &hslot->head) {
 		if (!net_eq(sock_net(sk), net) ||
 		    udp_sk(sk)->udp_port_hash != port ||
 		    !socksec_udp_receives(sk, skb, family))
 			continue;
 		if (socksec_in_requirement(sk, def, eff) &&
-		    socksec_decide(eff, def, f, &reason) == SOCKSEC_DROP)
-			return sk;
+		    socksec_decide(eff, def, f, &reason) == SOCKSEC_DROP) {
+			found = sk;
+			break;
+		}
 	}
-	return NULL;
+	spin_unlock(&hslot->lock);
+	return found;
 }
 
 /*

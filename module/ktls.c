@@ -40,12 +40,21 @@ bool socksec_ktls_tx(const struct sock *sk)
 	return ctx && ctx->tx_conf != TLS_BASE;
 }
 
-/* The first bytes of a TLS record (RFC 8446 5.1): type, version, length. */
-static bool socksec_tls_record_start(const u8 *h)
+/*
+ * Whether @n (1 to 5) bytes can begin a TLS record (RFC 8446 5.1): type,
+ * legacy version, length. A tiny send window may cut a stream's first
+ * segment shorter than a record header: its bytes are checked as far as
+ * they go.
+ */
+static bool socksec_tls_record_start(const u8 *h, unsigned int n)
 {
-	return h[0] >= 20 && h[0] <= 24 &&	/* change_cipher_spec..heartbeat */
-	       h[1] == 3 && h[2] <= 4 &&	/* SSL 3.0 .. TLS 1.3 */
-	       ((h[3] << 8) | h[4]) <= (1 << 14) + 2048;
+	if (h[0] < 20 || h[0] > 24)		/* change_cipher_spec..heartbeat */
+		return false;
+	if (n >= 2 && h[1] != 3)		/* SSL 3.0 .. TLS 1.3 */
+		return false;
+	if (n >= 3 && h[2] > 4)
+		return false;
+	return n < 5 || ((h[3] << 8) | h[4]) <= (1 << 14) + 2048;
 }
 
 /**
@@ -61,7 +70,10 @@ static bool socksec_tls_record_start(const u8 *h)
  * They are the stream's first payload bytes, and kTLS would have begun
  * the stream with a TLS record: the stream's first segment must start
  * with one. tcp_sock::bytes_sent already counts the segment being sent,
- * so it equals the segment's payload only for the stream's first one.
+ * so it equals the segment's payload only for the stream's first one
+ * (a first transmission lost before this hook, say to a failed route
+ * lookup, makes its retransmission look like a later segment: see
+ * Documentation/socksec.rst, "Known limits").
  */
 bool socksec_ktls_unframed(const struct sock *sk, const struct sk_buff *skb,
 			   u8 family)
@@ -83,6 +95,7 @@ bool socksec_ktls_unframed(const struct sock *sk, const struct sk_buff *skb,
 	len = skb->len - off;
 	if (!len || READ_ONCE(tcp_sk(sk)->bytes_sent) != len)
 		return false;
-	h = skb_header_pointer(skb, off, sizeof(_h), _h);
-	return !h || !socksec_tls_record_start(h);
+	len = min_t(unsigned int, len, sizeof(_h));
+	h = skb_header_pointer(skb, off, len, _h);
+	return !h || !socksec_tls_record_start(h, len);
 }

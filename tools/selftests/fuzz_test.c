@@ -118,12 +118,23 @@ static const int get_settings_errors[] = { ENODATA, EINVAL, EFAULT, 0 };
 static const int get_query_errors[] = { EINVAL, EFAULT, 0 };
 static const int unknown_errors[] = { ENOPROTOOPT, 0 };
 
-/* A set: a documented error, and a failed one changes nothing. */
+/*
+ * A set: a documented error; a failed one changes nothing, a successful
+ * one stores what was asked.
+ */
 static void check_set(struct __test_metadata *_metadata, unsigned long i,
 		      unsigned int opt, socklen_t len, int r, int err,
+		      const struct socksec_settings *want,
 		      const struct socksec_settings *before,
 		      const struct socksec_settings *after)
 {
+	if (!r && opt == SOCKSEC_SETTINGS) {
+		EXPECT_EQ(0, memcmp(want, after, sizeof(*want))) {
+			TH_LOG("call %lu: set succeeded, settings %u/%u stored as %u/%u",
+			       i, want->protocol, want->flags, after->protocol,
+			       after->flags);
+		}
+	}
 	if (opt == SOCKSEC_SETTINGS) {
 		EXPECT_TRUE(!r || one_of(err, set_errors)) {
 			TH_LOG("call %lu: set %u len %u: %s", i, opt, len,
@@ -173,7 +184,19 @@ static void snapshot(int fd, int level, struct socksec_settings *s)
 	}
 }
 
-TEST(random_option_calls)
+FIXTURE(fuzz) {
+};
+
+FIXTURE_SETUP(fuzz)
+{
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+}
+
+/* Room for a slow emulated VM: the run takes seconds, not the default 30. */
+TEST_F_TIMEOUT(fuzz, random_option_calls, 300)
 {
 	const char *seed_env = getenv("SOCKSEC_FUZZ_SEED");
 	const char *n_env = getenv("SOCKSEC_FUZZ_N");
@@ -204,7 +227,7 @@ TEST(random_option_calls)
 	ASSERT_EQ(0, munmap(unmapped, psz));
 
 	for (i = 0; i < n; i++) {
-		struct socksec_settings before, after;
+		struct socksec_settings want = { 0 }, before, after;
 		unsigned int opt = SOCKSEC_BASE_CTL - 1 + rnd(5);
 		socklen_t len;
 		void *buf;
@@ -261,11 +284,14 @@ TEST(random_option_calls)
 			break;
 		}
 		snapshot(fd, level, &before);
+		if (buf && buf != unmapped - 4)
+			memcpy(&want, buf, sizeof(want));
 		if (rnd(2)) {
 			r = setsockopt(fd, level, opt, buf, len);
 			err = r ? errno : 0;
 			snapshot(fd, level, &after);
-			check_set(_metadata, i, opt, len, r, err, &before, &after);
+			check_set(_metadata, i, opt, len, r, err, &want, &before,
+				  &after);
 		} else {
 			socklen_t l = len;
 
