@@ -133,6 +133,25 @@ int socksec_find_spi(struct sk_buff *skb, u8 family, u8 *proto, __be32 *spi)
 }
 
 /**
+ * socksec_transport - protocol and offset of a packet's transport header
+ * @skb: the packet, network header set
+ * @family: NFPROTO_IPV4 or NFPROTO_IPV6
+ * @off: set to the transport header's offset from skb->data
+ *
+ * Return: the transport protocol (after IPv6 extension headers), or a
+ * negative errno when the IPv6 header chain cannot be walked.
+ */
+int socksec_transport(const struct sk_buff *skb, u8 family, unsigned int *off)
+{
+	if (family == NFPROTO_IPV4) {
+		*off = skb_network_offset(skb) + ip_hdrlen(skb);
+		return ip_hdr(skb)->protocol;
+	}
+	*off = 0;
+	return ipv6_find_hdr(skb, off, -1, NULL, NULL);
+}
+
+/**
  * socksec_has_payload - whether a plain packet carries payload bytes
  * @skb: the packet, network header set
  * @family: NFPROTO_IPV4 or NFPROTO_IPV6
@@ -145,16 +164,8 @@ bool socksec_has_payload(const struct sk_buff *skb, u8 family)
 	unsigned int off, len;
 	struct tcphdr _th;
 	const struct tcphdr *th;
-	int proto;
 
-	if (family == NFPROTO_IPV4) {
-		proto = ip_hdr(skb)->protocol;
-		off = skb_network_offset(skb) + ip_hdrlen(skb);
-	} else {
-		off = 0;
-		proto = ipv6_find_hdr(skb, &off, -1, NULL, NULL);
-	}
-	if (proto != IPPROTO_TCP)
+	if (socksec_transport(skb, family, &off) != IPPROTO_TCP)
 		return true;
 	th = skb_header_pointer(skb, off, sizeof(_th), &_th);
 	if (!th)

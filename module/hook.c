@@ -328,15 +328,12 @@ static struct sock *socksec_in_lookup(struct sk_buff *skb,
 static unsigned int socksec_in_orphan(struct socksec_net *sn,
 				      struct sk_buff *skb, u8 family)
 {
-	unsigned int off = 0;
+	unsigned int off;
 	int proto;
 
 	if (!skb_sec_path(skb))
 		return NF_ACCEPT;
-	if (family == NFPROTO_IPV4)
-		proto = ip_hdr(skb)->protocol;
-	else
-		proto = ipv6_find_hdr(skb, &off, -1, NULL, NULL);
+	proto = socksec_transport(skb, family, &off);
 	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
 		return NF_ACCEPT;
 	socksec_count(sn, SOCKSEC_C_IN_ORPHAN);
@@ -395,17 +392,12 @@ static bool socksec_in_requirement(struct sock *sk,
 /* The destination port of a UDP packet, 0 if it cannot be read. */
 static u16 socksec_udp_dport(const struct sk_buff *skb, u8 family)
 {
-	unsigned int off = 0;
+	unsigned int off;
 	struct udphdr _uh;
 	const struct udphdr *uh;
 
-	if (family == NFPROTO_IPV4) {
-		if (ip_hdr(skb)->protocol != IPPROTO_UDP)
-			return 0;
-		off = skb_network_offset(skb) + ip_hdrlen(skb);
-	} else if (ipv6_find_hdr(skb, &off, -1, NULL, NULL) != IPPROTO_UDP) {
+	if (socksec_transport(skb, family, &off) != IPPROTO_UDP)
 		return 0;
-	}
 	uh = skb_header_pointer(skb, off, sizeof(_uh), &_uh);
 	return uh ? ntohs(uh->dest) : 0;
 }

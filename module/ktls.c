@@ -3,11 +3,7 @@
  * Kernel TLS: what the kernel's TLS ULP tells about a socket.
  */
 
-#include <linux/ip.h>
-#include <linux/ipv6.h>
 #include <net/inet_connection_sock.h>
-#include <net/ip.h>
-#include <net/ipv6.h>
 #include <net/tcp.h>
 #include <net/tls.h>
 #include "socksec.h"
@@ -78,15 +74,13 @@ static bool socksec_tls_record_start(const u8 *h, unsigned int n)
 bool socksec_ktls_unframed(const struct sock *sk, const struct sk_buff *skb,
 			   u8 family)
 {
-	unsigned int off = 0, len;
+	unsigned int off, len;
 	const struct tcphdr *th;
 	struct tcphdr _th;
 	u8 _h[5];
 	const u8 *h;
 
-	if (family == NFPROTO_IPV4)
-		off = skb_network_offset(skb) + ip_hdrlen(skb);
-	else if (ipv6_find_hdr(skb, &off, IPPROTO_TCP, NULL, NULL) < 0)
+	if (socksec_transport(skb, family, &off) != IPPROTO_TCP)
 		return true;
 	th = skb_header_pointer(skb, off, sizeof(_th), &_th);
 	if (!th || skb->len < off + th->doff * 4U)
