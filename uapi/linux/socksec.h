@@ -107,6 +107,10 @@ struct socksec_settings {
 
 #define SOCKSEC_ALG_NAME_LEN	64
 
+/* Bits of socksec_query.tls_dirs: the directions kernel TLS covers. */
+#define SOCKSEC_TLS_TX		0x1u	/* TLS_TX installed */
+#define SOCKSEC_TLS_RX		0x2u	/* TLS_RX installed */
+
 /*
  * struct socksec_query - result of getsockopt(SOCKSEC_QUERY)
  * @protocol: the requirement in force, SOCKSEC_PROTO_DEFAULT already
@@ -122,9 +126,17 @@ struct socksec_settings {
  *	or "ecb(cipher_null)"; empty when none.
  * @auth_alg: integrity algorithm name, e.g. "hmac(sha256)"; empty when
  *	none or folded into an AEAD.
+ * @tls_version: the TLS version kernel TLS transmit uses, as <linux/tls.h>
+ *	writes it (TLS_1_2_VERSION 0x0303, TLS_1_3_VERSION 0x0304); 0 when
+ *	kernel TLS transmit is not installed.
+ * @tls_cipher: its TLS_CIPHER_* number from <linux/tls.h> (51 AES-GCM-128,
+ *	52 AES-GCM-256, 54 ChaCha20-Poly1305, ...); 0 when none.
+ * @tls_dirs: SOCKSEC_TLS_TX and SOCKSEC_TLS_RX bits.
  *
  * getsockopt() copies min(optlen, sizeof(struct socksec_query)) bytes and
- * sets optlen to that; optlen below offsetof(..., spi_out) is EINVAL.
+ * sets optlen to that; optlen below offsetof(..., spi_out) is EINVAL. The
+ * structure only grows at its end: a program built against an older
+ * header gets the fields it knows.
  */
 struct socksec_query {
 	__u32 protocol;
@@ -135,6 +147,9 @@ struct socksec_query {
 	__u32 spi_in;
 	char enc_alg[SOCKSEC_ALG_NAME_LEN];
 	char auth_alg[SOCKSEC_ALG_NAME_LEN];
+	__u16 tls_version;
+	__u16 tls_cipher;
+	__u32 tls_dirs;
 };
 
 #endif /* _UAPI_LINUX_SOCKSEC_H */
