@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <socksec.h>
 
 #define SOCKSEC_SYSFS	"/sys/kernel/socksec"
@@ -35,7 +36,8 @@ int cmd_connect(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 
 /* "socksec: " and the message on stderr, one line. */
-void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define cli_err(fmt, ...) \
+	(fflush(stdout), fprintf(stderr, "socksec: " fmt "\n", ##__VA_ARGS__))
 /* Whether the module is loaded; if not, says so on stderr. */
 bool cli_module_loaded(void);
 /* The protocol's name, or its number when libsocksec does not know it. */

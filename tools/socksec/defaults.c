@@ -298,7 +298,8 @@ int cmd_defaults(int argc, char **argv)
 			cli.json = true;
 			break;
 		case 'P':
-			cli.json = cli.pretty = true;
+			cli.json = true;
+			cli.pretty = true;
 			break;
 		case 'h':
 			defaults_usage(stdout);

@@ -2,7 +2,6 @@
 /*
  * A small streaming JSON writer (RFC 8259) for the socksec CLI.
  */
-#include <inttypes.h>
 #include "json.h"
 
 void json_init(struct json *j, FILE *f, bool pretty)
@@ -117,13 +116,13 @@ void json_str(struct json *j, const char *key, const char *val)
 void json_uint(struct json *j, const char *key, uint64_t val)
 {
 	json_member(j, key);
-	fprintf(j->f, "%" PRIu64, val);
+	fprintf(j->f, "%llu", (unsigned long long)val);
 }
 
 void json_int(struct json *j, const char *key, int64_t val)
 {
 	json_member(j, key);
-	fprintf(j->f, "%" PRId64, val);
+	fprintf(j->f, "%lld", (long long)val);
 }
 
 void json_bool(struct json *j, const char *key, bool val)

@@ -326,7 +326,8 @@ int cmd_show(int argc, char **argv)
 			cli.json = true;
 			break;
 		case 'P':
-			cli.json = cli.pretty = true;
+			cli.json = true;
+			cli.pretty = true;
 			break;
 		case 't':
 			f.tcp = true;

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,18 +20,6 @@
 #endif
 
 struct cli_opts cli;
-
-void cli_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("socksec: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 bool cli_module_loaded(void)
 {
@@ -72,7 +59,7 @@ void cli_flags_format(uint32_t flags, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
-static void usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: socksec [-j|--json] [--pretty] COMMAND [ARGS]\n"
@@ -132,22 +119,22 @@ int main(int argc, char **argv)
 			cli.pretty = true;
 			break;
 		case 'h':
-			usage(stdout);
+			print_usage(stdout);
 			return EXIT_OK;
 		case 'V':
 			printf("socksec %s\n", SOCKSEC_VERSION);
 			return EXIT_OK;
 		default:
-			usage(stderr);
+			print_usage(stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
-		usage(stderr);
+		print_usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[optind], "help")) {
-		usage(stdout);
+		print_usage(stdout);
 		return EXIT_OK;
 	}
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {

@@ -68,7 +68,8 @@ int cmd_stats(int argc, char **argv)
 			cli.json = true;
 			break;
 		case 'P':
-			cli.json = cli.pretty = true;
+			cli.json = true;
+			cli.pretty = true;
 			break;
 		case 'z':
 			nonzero = true;
