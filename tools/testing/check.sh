@@ -77,6 +77,12 @@ add_totals() {
 # files are counted, and the run itself (boot, no WARN/oops, exit status)
 # counts once more.
 vm() {
+	vm_run "$@"
+	add_totals "    $1 tests" "$root/build/vm/$kver/$1"/*.tap
+}
+
+# The same for a command that writes no TAP: only the run counts.
+vm_run() {
 	local name=$1 out=$root/build/vm/$kver/$1 log=$logs/$kver/vm-$1.log
 	shift
 	if tools/testing/vm/run.sh -q --kernel "$kver" --module "$ko" \
@@ -85,7 +91,6 @@ vm() {
 	else
 		bad "  vm $name" "$log and $out/"
 	fi
-	add_totals "    $name tests" "$out"/*.tap
 }
 
 # The module for one kernel, at W=1 -Werror, in build/kernel/KVER/.
@@ -166,12 +171,14 @@ versions_agree() {
 	return $rc
 }
 
-# make dkms-install for every kernel; the .ko DKMS installed for each.
+# make dkms-install for every kernel; a copy of the .ko DKMS installed
+# for each goes to build/check/dkms/KVER/ for the VM.
 dkms_install() {
-	local k
+	local k f
 	make dkms-install DKMS_KVERS="${kvers[*]}" || return 1
 	for k in "${kvers[@]}"; do
-		dkms_ko "/lib/modules/$k/updates/dkms" "$k" >/dev/null || return 1
+		f=$(dkms_ko "/lib/modules/$k/updates/dkms" "$k") || return 1
+		mkdir -p "$logs/dkms/$k" && cp "$f" "$logs/dkms/$k/" || return 1
 	done
 }
 
@@ -218,6 +225,7 @@ deb_dkms() {
 	local v k
 	v=$(dpkg-parsechangelog -S Version)
 	rm -rf "$debs/dkms-root" "$debs/dkms-tree"
+	mkdir -p "$debs/dkms-tree" &&
 	dpkg-deb -x "$debs/socksec-dkms_${v}_all.deb" "$debs/dkms-root" || return 1
 	set -- --dkmstree "$debs/dkms-tree" --sourcetree "$debs/dkms-root/usr/src" \
 		-m socksec -v "$v"
@@ -266,6 +274,7 @@ step manuals manuals manuals
 step "versions agree" versions versions_agree
 step "dkms install ${kvers[*]}" dkms-install dkms_install
 step "debian packages build" deb-build deb_build
+step "dkms remove" dkms-remove dkms_remove
 step "lintian clean" lintian lintian -I --pedantic --fail-on error,warning,info,pedantic \
 	"$debs"/socksec_*.changes
 step "socksec-dkms builds for ${kvers[*]}" deb-dkms deb_dkms
@@ -298,8 +307,8 @@ for kver in "${kvers[@]}"; do
 	vm unload --timeout 120 -- tools/testing/guest/unload.sh "$ko"
 	vm cli --timeout 300 -- tools/testing/guest/cli.sh
 	# The module DKMS installed, and the one socksec-dkms had it build.
-	if ko=$(dkms_ko "/lib/modules/$kver/updates/dkms" "$kver" 2>/dev/null); then
-		vm dkms --timeout 120 -- sh -c 'build/tools/socksec defaults -j && build/tools/socksec stats -j'
+	if ko=$(dkms_ko "$logs/dkms/$kver" "$kver" 2>/dev/null); then
+		vm_run dkms --timeout 120 -- sh -c 'build/tools/socksec defaults -j && build/tools/socksec stats -j'
 	else
 		bad "  vm dkms" "$logs/dkms-install.log"
 	fi
@@ -317,7 +326,6 @@ for kver in "${kvers[@]}"; do
 	times+=("$kver $(( $(date +%s) - t0 ))s")
 done
 
-step "dkms remove" dkms-remove dkms_remove
 step "vm from a copy under /tmp" vm-from-tmp vm_from_tmp
 
 for t in "${times[@]}"; do
