@@ -74,6 +74,11 @@ insmod "$ko" || diag "insmod $ko failed"
 run "$cli" stats -j
 check "stats -j: every counter of /proc/net/socksec, as numbers" pyj \
 	"j == {l.split()[0]: int(l.split()[1]) for l in open('/proc/net/socksec') if len(l.split()) == 2 and not l.startswith('#')} and 'sockets_protected' in j"
+run "$cli" -j stats
+cp "$state/o" "$state/stats1"
+run "$cli" --pretty stats
+check "-j before the command, --pretty: the same JSON, indented" eval \
+	"pyj 'True' && python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' '$state/o' '$state/stats1' && [[ \$(wc -l <'$state/o') -gt 3 && \$(wc -l <'$state/stats1') -eq 1 ]]"
 run "$cli" stats out_held sockets_protected
 check "stats NAME...: those counters, in that order" \
 	test "$(awk '{ print $1 }' "$state/o" | tr '\n' ' ')" = "out_held sockets_protected "
