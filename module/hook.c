@@ -32,6 +32,25 @@ static bool socksec_transformed(const struct sk_buff *skb, u8 family)
 }
 
 /*
+ * Whether a plain payload segment goes past the kTLS handshake tracker:
+ * for KTLS always; for ANY only where no IPsec route carries it (IPsec
+ * alone satisfies ANY, and the tracker's memory is spared). Loopback
+ * that is exempt needs no judging.
+ */
+static bool socksec_out_tracked(const struct sock *sk,
+				const struct socksec_effective *eff,
+				const struct socksec_defaults *def,
+				const struct socksec_pkt_facts *f)
+{
+	if (!f->has_payload || !sk_is_tcp(sk) ||
+	    (f->loopback && !def->protect_loopback))
+		return false;
+	if (eff->protocol == SOCKSEC_PROTO_ANY)
+		return f->xfrm == SOCKSEC_XFRM_NONE && !f->xfrm_queued;
+	return eff->protocol == SOCKSEC_PROTO_KTLS;
+}
+
+/*
  * @sk: the packet's socket when it has settings of its own, else NULL.
  * A plain payload segment of such a socket that requires kTLS goes past
  * the handshake tracker: at LOCAL_OUT it is judged, at POST_ROUTING only
@@ -64,8 +83,7 @@ static void socksec_out_facts(struct net *net, struct sk_buff *skb,
 	}
 	if (!sk || !sk_fullsock(sk))
 		return;
-	if (f->has_payload && socksec_wants_ktls(eff->protocol) &&
-	    sk_is_tcp(sk) && (!f->loopback || def->protect_loopback))
+	if (socksec_out_tracked(sk, eff, def, f))
 		socksec_ktls_judge(sk, skb, family, !post, f);
 	else
 		f->ktls_tx = socksec_ktls_tx(sk);

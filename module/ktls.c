@@ -267,7 +267,8 @@ static bool socksec_tls_seg(const struct sk_buff *skb, u8 family,
 	seg->skb = skb;
 	seg->off = off + th->doff * 4U;
 	seg->len = skb->len - seg->off;
-	seg->seq = ntohl(th->seq);
+	/* A SYN (Fast Open's, with data) takes a sequence number itself. */
+	seg->seq = ntohl(th->seq) + th->syn;
 	return true;
 }
 
@@ -422,13 +423,16 @@ static void socksec_tls_collect(bool all)
 {
 	struct socksec_tls_sk *ts;
 	struct hlist_node *tmp;
-	int bkt;
+	unsigned int bkt;
 
-	spin_lock_bh(&socksec_tls_lock);
-	hash_for_each_safe(socksec_tls_socks, bkt, tmp, ts, node)
-		if (all || READ_ONCE(ts->sk->sk_state) == TCP_CLOSE)
-			socksec_tls_unhash(ts);
-	spin_unlock_bh(&socksec_tls_lock);
+	/* A bucket at a time: the packet path waits for one at most. */
+	for (bkt = 0; bkt < HASH_SIZE(socksec_tls_socks); bkt++) {
+		spin_lock_bh(&socksec_tls_lock);
+		hlist_for_each_entry_safe(ts, tmp, &socksec_tls_socks[bkt], node)
+			if (all || READ_ONCE(ts->sk->sk_state) == TCP_CLOSE)
+				socksec_tls_unhash(ts);
+		spin_unlock_bh(&socksec_tls_lock);
+	}
 }
 
 static void socksec_tls_gc(struct work_struct *work)
