@@ -577,6 +577,34 @@ TEST_F(lo, lost_first_transmission_still_judged)
 	close(a);
 }
 
+/*
+ * close() with kernel TLS records still queued: the kernel drops the
+ * TLS context before TCP sends them, and they are past the stream's
+ * boundary, so they go out as what they are.
+ */
+TEST_F(lo, close_sends_queued_records)
+{
+	static char data[300000];
+	size_t want, got;
+	char *buf;
+	int c, a;
+
+	buf = malloc(sizeof(data) * 2);
+	ASSERT_NE(NULL, buf);
+	c = client(_metadata, self, SOCKSEC_PROTO_KTLS, 0, &a);
+	ASSERT_GE(c, 0);
+	ASSERT_EQ(sizeof(hello), send(c, hello, sizeof(hello), 0));
+	ASSERT_EQ(0, ktls_install(c, TLS_TX, &aes128_12));
+	ASSERT_EQ(sizeof(data), send(c, data, sizeof(data), 0));
+	close(c);
+	want = sizeof(hello) + sizeof(data) +
+	       (sizeof(data) + 16383) / 16384 * aes128_12.overhead;
+	got = drain(a, buf, sizeof(data) * 2, 1000);
+	EXPECT_EQ(want, got);
+	free(buf);
+	close(a);
+}
+
 /* No settings: clear text, then kernel TLS, as without socksec. */
 TEST_F(lo, unprotected_socket_unaffected)
 {
