@@ -31,8 +31,38 @@ static bool socksec_transformed(const struct sk_buff *skb, u8 family)
 	return IP6CB(skb)->flags & IP6SKB_XFRM_TRANSFORMED;
 }
 
+/*
+ * Whether a plain segment goes past the kTLS handshake tracker: a SYN,
+ * which starts the stream's tracker, and every payload segment of a KTLS
+ * socket; of an ANY socket only those IPsec does not protect (IPsec
+ * alone satisfies ANY). Loopback that is exempt needs no judging.
+ */
+static bool socksec_out_tracked(const struct sock *sk, bool post,
+				const struct socksec_effective *eff,
+				const struct socksec_defaults *def,
+				const struct socksec_pkt_facts *f)
+{
+	if (!socksec_wants_ktls(eff->protocol) || !sk_is_tcp(sk) ||
+	    (f->loopback && !def->protect_loopback))
+		return false;
+	/* An active open sends nothing but its SYN in SYN_SENT. */
+	if (READ_ONCE(sk->sk_state) == TCP_SYN_SENT && !post)
+		return true;
+	if (!f->has_payload)
+		return false;
+	return eff->protocol == SOCKSEC_PROTO_KTLS || !socksec_ipsec_ok(eff, f);
+}
+
+/*
+ * @sk: the packet's socket when it has settings of its own, else NULL.
+ * A plain payload segment of such a socket that requires kTLS goes past
+ * the handshake tracker: at LOCAL_OUT it is judged, at POST_ROUTING only
+ * found judged.
+ */
 static void socksec_out_facts(struct net *net, struct sk_buff *skb,
-			      const struct sock *sk, u8 family,
+			      struct sock *sk, u8 family, bool post,
+			      const struct socksec_effective *eff,
+			      const struct socksec_defaults *def,
 			      struct socksec_pkt_facts *f)
 {
 	const struct dst_entry *dst = skb_dst(skb);
@@ -54,10 +84,12 @@ static void socksec_out_facts(struct net *net, struct sk_buff *skb,
 		f->xfrm = socksec_bundle_level(dst);
 		f->has_payload = socksec_has_payload(skb, family);
 	}
-	if (sk && sk_fullsock(sk))
+	if (!sk || !sk_fullsock(sk))
+		return;
+	if (socksec_out_tracked(sk, post, eff, def, f))
+		socksec_ktls_judge(sk, skb, family, !post, f);
+	else
 		f->ktls_tx = socksec_ktls_tx(sk);
-	if (f->ktls_tx && f->has_payload)
-		f->ktls_unframed = socksec_ktls_unframed(sk, skb, family);
 }
 
 /* Name the process (when there is one) and the addresses of a refusal. */
@@ -280,7 +312,8 @@ static unsigned int socksec_out(struct sk_buff *skb,
 		     (skb_dst(skb) && skb_dst(skb)->xfrm)))
 		return NF_ACCEPT;
 
-	socksec_out_facts(state->net, skb, set ? sk : NULL, family, &f);
+	socksec_out_facts(state->net, skb, set ? sk : NULL, family, post, &eff,
+			  &def, &f);
 	v = socksec_decide(&eff, &def, &f, &reason);
 	/* Held is held, exempt or not (IPv6 to the host's own addresses). */
 	if (v != SOCKSEC_DROP && f.xfrm_queued)
