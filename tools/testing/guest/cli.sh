@@ -108,6 +108,8 @@ check "a bad value: exit 2, what the key accepts" err_is 2 "bad value 'strict' f
 check "... and the old value stays" test "$(cat $sys/mode)" = enforce
 run "$cli" defaults set hold_timeout_ms 5
 check "hold_timeout_ms out of range: exit 2 with the range" err_is 2 "from 100 to 600000"
+run "$cli" defaults set ktls_handshake_budget 2000000
+check "ktls_handshake_budget out of range: exit 2 with the range" err_is 2 "from 0 to 1048576"
 run "$cli" defaults set default_flags encrypt,insecure
 check "both flags at once: exit 2" err_is 2 "not both"
 run nobody "$cli" defaults set mode audit
