@@ -37,6 +37,8 @@ static const struct {
 	  "it is fixed once a socket has been protected, until reboot" },
 	{ "hold_timeout_ms", "a number of milliseconds from 100 to 600000",
 	  NULL },
+	{ "ktls_handshake_budget", "a number of bytes from 0 to 1048576",
+	  NULL },
 };
 
 static int key_index(const char *key)

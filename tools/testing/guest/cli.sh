@@ -194,6 +194,48 @@ check "the client was still exchanging throughout" kill -0 "$cl"
 kill "$cl" "$srv" "$udp" 2>/dev/null
 wait "$cl" "$srv" "$udp" 2>/dev/null
 
+# --- an IPsec-protected connection: static SAs, no IKE ------------------
+
+modprobe -a esp4 xfrm_user || diag "modprobe esp4 xfrm_user failed"
+if ! { ip netns add cla && ip netns add clb &&
+	ip link add va netns cla type veth peer name vb netns clb; }; then
+	diag "no veth pair"
+fi
+key=0x000102030405060708090a0b0c0d0e0f10111213
+for ns in cla clb; do
+	if [[ $ns == cla ]]; then me=192.0.2.1 peer=192.0.2.2 dev=va; else me=192.0.2.2 peer=192.0.2.1 dev=vb; fi
+	ip -n $ns addr add $me/24 dev $dev
+	ip -n $ns link set $dev up
+	ip -n $ns link set lo up
+	ip -n $ns xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1001 \
+		mode transport aead 'rfc4106(gcm(aes))' $key 128
+	ip -n $ns xfrm state add src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x1002 \
+		mode transport aead 'rfc4106(gcm(aes))' $key 128
+	ip -n $ns xfrm policy add src $me dst $peer dir out tmpl proto esp mode transport
+	ip -n $ns xfrm policy add src $peer dst $me dir in tmpl proto esp mode transport
+done
+ip netns exec clb "$cli" serve -4 -p ipsec -f encrypt -n 0 7500 >"$state/esrv" 2>&1 &
+esrv=$!
+for _ in $(seq 100); do
+	grep -q listening "$state/esrv" && break
+	sleep 0.1
+done
+ip netns exec cla "$cli" connect -4 -p ipsec -f encrypt -c 1000 -i 100 192.0.2.2 7500 >"$state/ecl" 2>&1 &
+ecl=$!
+for _ in $(seq 100); do
+	grep -qE '^(echo|connect):' "$state/ecl" && break
+	sleep 0.1
+done
+run ip netns exec cla "$cli" show -j dport 7500
+cp "$state/o" "$out/show-ipsec.json"
+check "show -j over ESP: encrypted, mechanism ipsec, both SPIs, the cipher" pyj \
+	"len(j) == 1 and j[0]['state'] == 'encrypted' and j[0]['mechanism'] == 'ipsec' and j[0]['spi_out'] == 0x1001 and j[0]['spi_in'] == 0x1002 and j[0]['cipher'] == 'rfc4106(gcm(aes))'"
+run ip netns exec cla "$cli" show --state encrypted
+check "show --state encrypted: the SPIs in hex, the cipher" \
+	grep -qE '^tcp +encrypted +192\.0\.2\.1:[0-9]+ +192\.0\.2\.2:7500 +ipsec\+encrypt +ipsec +0x00001001/0x00001002 +rfc4106\(gcm\(aes\)\)$' "$state/o"
+kill "$ecl" "$esrv" 2>/dev/null
+wait "$ecl" "$esrv" 2>/dev/null
+
 # --- bash completion ----------------------------------------------------
 
 complete_words() { # the words completion offers for the command line "$@"
