@@ -305,7 +305,7 @@ for kver in "${kvers[@]}"; do
 	ko=$root/build/kernel/$kver/module/socksec.ko
 	vm selftests --timeout 300 -- tools/testing/guest/selftests.sh
 	vm unload --timeout 120 -- tools/testing/guest/unload.sh "$ko"
-	vm cli --timeout 300 -- tools/testing/guest/cli.sh
+	vm cli --timeout 600 -- tools/testing/guest/cli.sh
 	# The module DKMS installed, and the one socksec-dkms had it build.
 	if ko=$(dkms_ko "$logs/dkms/$kver" "$kver" 2>/dev/null); then
 		vm_run dkms --timeout 120 -- sh -c 'build/tools/socksec defaults -j && build/tools/socksec stats -j'
