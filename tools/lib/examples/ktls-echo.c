@@ -14,6 +14,11 @@
  *                   its name or address against HOST
  *   -m MESSAGE      what the client sends (default "hello")
  *   -f FLAGS        socksec flags (default "encrypt")
+ *   -n              the server sends no TLS 1.3 session tickets
+ *
+ * After the handshake it prints how many bytes the socket had sent
+ * ("handshake_bytes=N", from TCP_INFO): what the kernel's handshake budget
+ * must allow.
  *
  * The recipe, in order:
  *  1. socksec_set(fd, SOCKSEC_PROTO_KTLS, ...) before connect()/listen():
@@ -40,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -53,6 +59,7 @@ struct opts {
 	const char *cert, *key, *cafile;
 	const char *message;
 	uint32_t flags;
+	int no_tickets;
 };
 
 static const struct {
@@ -125,6 +132,8 @@ static SSL_CTX *make_ctx(const struct opts *o, int server)
 		goto fail;
 	if (server && load_cert(ctx, o))
 		goto fail;
+	if (server && o->no_tickets)
+		SSL_CTX_set_num_tickets(ctx, 0);
 	if (!server && o->cafile) {
 		if (SSL_CTX_load_verify_locations(ctx, o->cafile, NULL) != 1)
 			goto fail;
@@ -158,10 +167,17 @@ static int print_query(const char *who, int fd)
 }
 
 /* After the handshake: kTLS must be on before a byte of data is written. */
-static int check_ktls(const char *who, SSL *ssl)
+static int check_ktls(const char *who, SSL *ssl, int fd)
 {
-	printf("%s: %s %s ktls_send=%d\n", who, SSL_get_version(ssl),
-	       SSL_get_cipher_name(ssl), ktls_send(ssl));
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return -1;
+	printf("%s: %s %s ktls_send=%d handshake_bytes=%llu\n", who,
+	       SSL_get_version(ssl), SSL_get_cipher_name(ssl), ktls_send(ssl),
+	       (unsigned long long)(ti.tcpi_bytes_sent - ti.tcpi_bytes_retrans));
 	if (!ktls_send(ssl)) {
 		fprintf(stderr, "%s: OpenSSL did not install kernel TLS; not writing\n", who);
 		return -1;
@@ -207,7 +223,7 @@ static int run_server(const struct opts *o, int family, const char *port)
 		ssl_fail("server: SSL_accept");
 		goto out_fd;
 	}
-	if (check_ktls("server", ssl))
+	if (check_ktls("server", ssl, fd))
 		goto out_fd;
 	n = SSL_read(ssl, buf, sizeof(buf) - 1);
 	if (n <= 0) {
@@ -276,7 +292,7 @@ static int run_client(const struct opts *o, int family, const char *host,
 	}
 	if (SSL_connect(ssl) != 1)
 		goto out_ssl;
-	if (check_ktls("client", ssl))
+	if (check_ktls("client", ssl, fd))
 		goto out_fd;
 	len = strlen(o->message);
 	if (SSL_write(ssl, o->message, len) != len) {
@@ -317,13 +333,16 @@ int main(int argc, char **argv)
 		goto usage;
 	server = !strcmp(argv[1], "server");
 	optind = 2;
-	while ((c = getopt(argc, argv, "4623C:c:k:a:m:f:")) != -1) {
+	while ((c = getopt(argc, argv, "4623nC:c:k:a:m:f:")) != -1) {
 		switch (c) {
 		case '4':
 			family = AF_INET;
 			break;
 		case '6':
 			family = AF_INET6;
+			break;
+		case 'n':
+			o.no_tickets = 1;
 			break;
 		case '2':
 			o.version = TLS1_2_VERSION;
@@ -361,7 +380,8 @@ int main(int argc, char **argv)
 		return run_client(&o, family, argv[optind], argv[optind + 1]) ? 1 : 0;
 usage:
 	fprintf(stderr,
-		"usage: %s server [-4|-6] [-2|-3] [-C aes128|aes256|chacha20] [-f FLAGS] -c CERT -k KEY PORT\n"
+		"usage: %s server [-4|-6] [-2|-3] [-n] [-C aes128|aes256|chacha20] [-f FLAGS]\n"
+		"                 -c CERT -k KEY PORT\n"
 		"       %s client [-4|-6] [-2|-3] [-C ...] [-f FLAGS] [-a CAFILE] [-m MESSAGE] HOST PORT\n",
 		argv[0], argv[0]);
 	return 2;

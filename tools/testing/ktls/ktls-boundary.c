@@ -8,9 +8,9 @@
  *	fixed keys, print each record's data as "server: got N bytes: DATA",
  *	or "server: recv: ERROR" when the stream ends otherwise.
  *
- *   ktls-boundary client [-4|-6] [-m MARKER] [-k] HOST PORT
- *	A socket with SOCKSEC_PROTO_KTLS settings connects, sets TCP_CORK,
- *	then:
+ *   ktls-boundary client [-4|-6] [-m MARKER] [-k] [-u] HOST PORT
+ *	A socket with SOCKSEC_PROTO_KTLS settings (none with -u) connects,
+ *	sets TCP_CORK, then:
  *	  -k absent ("after"): installs TLS_TX, writes MARKER (the kernel
  *	    encrypts it), uncorks; MARKER must reach the server;
  *	  -k present ("before"): writes MARKER in clear while corked, checks
@@ -145,7 +145,7 @@ static int conn_error(int fd, const char *more)
 }
 
 static int run_client(int family, const char *host, const char *port,
-		      const char *marker, int before)
+		      const char *marker, int before, int unprotected)
 {
 	struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_STREAM };
 	struct addrinfo *ai;
@@ -158,7 +158,9 @@ static int run_client(int family, const char *host, const char *port,
 		return 1;
 	}
 	fd = socket(ai->ai_family, SOCK_STREAM, 0);
-	if (fd < 0 || socksec_set(fd, SOCKSEC_PROTO_KTLS, SOCKSEC_GUARANTEE_ENCRYPTION) < 0 ||
+	if (fd < 0 ||
+	    (!unprotected &&
+	     socksec_set(fd, SOCKSEC_PROTO_KTLS, SOCKSEC_GUARANTEE_ENCRYPTION) < 0) ||
 	    connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
 	    setsockopt(fd, SOL_TCP, TCP_CORK, &one, sizeof(one)) < 0) {
 		perror("client: socket/socksec_set/connect/cork");
@@ -202,13 +204,13 @@ static int run_client(int family, const char *host, const char *port,
 int main(int argc, char **argv)
 {
 	const char *marker = "SOCKSEC-BOUNDARY-MARKER";
-	int family = AF_UNSPEC, before = 0, c, srv;
+	int family = AF_UNSPEC, before = 0, unprotected = 0, c, srv;
 
 	if (argc < 2 || (strcmp(argv[1], "server") && strcmp(argv[1], "client")))
 		goto usage;
 	srv = !strcmp(argv[1], "server");
 	optind = 2;
-	while ((c = getopt(argc, argv, "46km:")) != -1) {
+	while ((c = getopt(argc, argv, "46kum:")) != -1) {
 		switch (c) {
 		case '4':
 			family = AF_INET;
@@ -218,6 +220,9 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			before = 1;
+			break;
+		case 'u':
+			unprotected = 1;
 			break;
 		case 'm':
 			marker = optarg;
@@ -230,9 +235,10 @@ int main(int argc, char **argv)
 	if (srv && argc - optind == 1)
 		return run_server(family == AF_UNSPEC ? AF_INET6 : family, argv[optind]);
 	if (!srv && argc - optind == 2)
-		return run_client(family, argv[optind], argv[optind + 1], marker, before);
+		return run_client(family, argv[optind], argv[optind + 1], marker, before,
+				  unprotected);
 usage:
 	fprintf(stderr, "usage: %s server [-4|-6] PORT\n"
-		"       %s client [-4|-6] [-k] [-m MARKER] HOST PORT\n", argv[0], argv[0]);
+		"       %s client [-4|-6] [-k] [-u] [-m MARKER] HOST PORT\n", argv[0], argv[0]);
 	return 2;
 }

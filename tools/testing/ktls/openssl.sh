@@ -115,10 +115,18 @@ for v in "${vers[@]}"; do
 		exit 0
 	fi
 	work=$cache/openssl-ktls-$v.build
-	rm -rf "$work" "$dir"
+	rm -rf "$dir"
+	# An interrupted build resumes (make is incremental).
+	if [ -f "$work/.unpacked" ]; then
+		cd "$work"
+		fetched=$v
+		break
+	fi
+	rm -rf "$work"
 	mkdir -p "$work"
 	cd "$work"
 	if apt-get source -q "openssl=$v" >source.log 2>&1; then
+		touch .unpacked
 		fetched=$v
 		break
 	fi
@@ -135,12 +143,14 @@ cd "$srcdir"
 # The same feature set as Debian's build where it matters for TLS, plus
 # kTLS; no tests or documentation. OPENSSLDIR is the cache directory: the
 # configuration there is the default one when OPENSSL_CONF is unset.
-./Configure linux-x86_64 enable-ktls shared no-tests \
+[ -f configdata.pm ] ||
+	./Configure linux-x86_64 enable-ktls shared no-tests \
 	--prefix="$dir" --libdir=lib --openssldir="$dir" >configure.log
 grep -q '^#  *define OPENSSL_NO_KTLS' include/openssl/configuration.h &&
 	{ echo "openssl.sh: Configure disabled kTLS" >&2; exit 1; }
 jobs=$(nproc)
-nice make -s -j"$jobs" build_libs build_programs >build.log 2>&1 ||
+# One target: OpenSSL's build_libs and build_programs race when made at once.
+nice make -s -j"$jobs" build_sw >build.log 2>&1 ||
 	{ tail -n 40 build.log >&2; exit 1; }
 make -s install_runtime_libs install_programs >install.log 2>&1 ||
 	{ tail -n 40 install.log >&2; exit 1; }
