@@ -106,6 +106,13 @@ if [ -z "$avail" ]; then
 	avail=$(apt-cache showsrc openssl | sed -n 's/^Version: //p' | sort -rV)
 fi
 mapfile -t vers < <(printf '%s\n' "$ver" "$avail" | awk '!seen[$0]++')
+# A build of any of them will do: nothing to fetch.
+for v in "${vers[@]}"; do
+	if built "$cache/openssl-ktls-$v"; then
+		echo "$cache/openssl-ktls-$v"
+		exit 0
+	fi
+done
 fetched=
 for v in "${vers[@]}"; do
 	grep -qx -- "$v" <<<"$avail" || continue

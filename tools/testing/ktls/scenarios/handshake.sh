@@ -8,7 +8,7 @@
 # recipe example (ktls-echo) and Debian's unmodified openssl s_server and
 # s_client under socksec-run. A socket without settings that uses kTLS is
 # unaffected. Records how many bytes each side sends before kTLS with a
-# 3-certificate chain. The capture: no marker anywhere, and every byte the
+# 3-certificate chain (the figures behind ktls_handshake_budget). The capture: no marker anywhere, and every byte the
 # protected sockets sent is inside well-formed TLS records.
 set -euo pipefail
 # shellcheck source=../ktls.sh
@@ -16,7 +16,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/../ktls.sh"
 
 M=SOCKSEC-KTLS-HANDSHAKE-SECRET
 certs="$SS_STATE/certs"
-kt_certs "$certs"
+# Like a public web server's: leaf and intermediate RSA-2048, the
+# intermediate signed by an RSA-4096 root (which is not sent).
+kt_certs "$certs" 4096
 ns_setup
 pcap=$SS_OUT/handshake.pcap
 capture_start "$SS_NS_A" "$SS_IF_A" "$pcap"
