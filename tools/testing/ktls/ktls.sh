@@ -22,7 +22,8 @@
 #                    CMD with the kTLS OpenSSL (OPENSSL_CONF with
 #                    Options = KTLS; --noktls: the same libraries, kTLS off)
 #   kt_tls_stat NS KEY   a counter of NS's /proc/net/tls_stat
-#   kt_bg NS NAME CMD... ss_bg, then wait for "listening"/"ACCEPT" in its log
+#   kt_bg NS NAME CMD... ss_bg, then wait (30 s at most) until its log says
+#                    it listens (ktls-echo, openssl s_server, http.server)
 #   kt_tls_ok [--may-be-empty] FILE SRC PORT
 #                    every TCP payload byte SRC sent to or from PORT is
 #                    inside well-formed TLS records (pcapscan --tls-port);
@@ -91,7 +92,7 @@ kt_bg() {
 	local ns="$1" name="$2"
 	shift 2
 	ss_bg "$ns" "$name" "$@"
-	ss_wait 30 "$name listening" grep -qE '^(server: listening|ACCEPT)' "$SS_STATE/$name.log"
+	ss_wait 30 "$name listening" grep -qE '^(server: listening|ACCEPT|Serving HTTP)' "$SS_STATE/$name.log"
 }
 
 kt_tls_ok() {

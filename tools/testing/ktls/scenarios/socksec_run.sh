@@ -36,7 +36,7 @@ import errno, socket, struct, sys
 t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 print("tcp settings", struct.unpack("II", t.getsockopt(socket.SOL_IP, 4800, 8)))
 t6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-print("tcp6 settings", struct.unpack("II", t6.getsockopt(socket.SOL_IPV6, 4800, 8)))
+print("tcp6 settings", struct.unpack("II", t6.getsockopt(socket.IPPROTO_IPV6, 4800, 8)))
 try:
     socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     print("udp created")
@@ -45,7 +45,7 @@ except OSError as e:
 '
 out=$(ip netns exec "$SS_NS_A" "$KT_RUN" --protocol ktls --guarantee-encryption -- \
 	python3 -c "$pyprobe" 2>&1) || true
-tap_diag "$out"
+sed 's/^/# /' <<<"$out"
 tap_check "socksec-run --protocol ktls: a TCP socket carries (ktls, encrypt)" \
 	grep -qx "tcp settings (3, 1)" <<<"$out"
 tap_check "socksec-run --protocol ktls: an IPv6 TCP socket too" \
