@@ -82,10 +82,10 @@ for combo in "3 chacha20 -ciphersuites TLS_CHACHA20_POLY1305_SHA256" \
 	kt_bg "$SS_NS_B" "sserver-$v-$c" "${KT_ENV[@]}" "$KT_RUN" --protocol ktls \
 		--guarantee-encryption -- openssl s_server -accept $port -naccept 1 -rev \
 		-cert "$certs/leaf.pem" -cert_chain "$certs/int.pem" -key "$certs/leaf.key" \
-		-tls1_$v "$copt" "$cval"
+		-tls1_"$v" "$copt" "$cval"
 	kt_sclient "$SS_NS_A" "$name" "$M-s-$v-$c" "$(rev <<<"$M-s-$v-$c")" \
 		"${KT_ENV[@]}" "$KT_RUN" --protocol ktls --guarantee-encryption -- \
-		openssl s_client -connect "$SS_B4:$port" -tls1_$v "$copt" "$cval" \
+		openssl s_client -connect "$SS_B4:$port" -tls1_"$v" "$copt" "$cval" \
 		-CAfile "$certs/root.pem" -verify_return_error
 	tap_check "s_client/s_server TLS 1.$v $c: the reversed line came back" \
 		grep -qF "$(rev <<<"$M-s-$v-$c")" "$SS_STATE/$name.log"
@@ -139,7 +139,7 @@ tap_check "socket without settings, kTLS with fixed keys: data arrives" \
 capture_stop "$pcap"
 tap_check "capture: the marker never appears" test "$(count_marker "$pcap" "$M")" -eq 0
 for p in $(seq 4401 $((4401 + 6))) 4501 4502 4550; do
-	tap_check "capture: every byte from $SS_A4 on port $p is TLS" kt_tls_ok "$pcap" "$SS_A4" $p
-	tap_check "capture: every byte from $SS_B4 on port $p is TLS" kt_tls_ok "$pcap" "$SS_B4" $p
+	tap_check "capture: every byte from $SS_A4 on port $p is TLS" kt_tls_ok "$pcap" "$SS_A4" "$p"
+	tap_check "capture: every byte from $SS_B4 on port $p is TLS" kt_tls_ok "$pcap" "$SS_B4" "$p"
 done
 tap_done
