@@ -32,22 +32,25 @@ static bool socksec_transformed(const struct sk_buff *skb, u8 family)
 }
 
 /*
- * Whether a plain payload segment goes past the kTLS handshake tracker:
- * for KTLS always; for ANY only where no IPsec route carries it (IPsec
- * alone satisfies ANY, and the tracker's memory is spared). Loopback
- * that is exempt needs no judging.
+ * Whether a plain segment goes past the kTLS handshake tracker: a SYN,
+ * which starts the stream's tracker, and every payload segment of a KTLS
+ * socket; of an ANY socket only those IPsec does not protect (IPsec
+ * alone satisfies ANY). Loopback that is exempt needs no judging.
  */
-static bool socksec_out_tracked(const struct sock *sk,
+static bool socksec_out_tracked(const struct sock *sk, bool post,
 				const struct socksec_effective *eff,
 				const struct socksec_defaults *def,
 				const struct socksec_pkt_facts *f)
 {
-	if (!f->has_payload || !sk_is_tcp(sk) ||
+	if (!socksec_wants_ktls(eff->protocol) || !sk_is_tcp(sk) ||
 	    (f->loopback && !def->protect_loopback))
 		return false;
-	if (eff->protocol == SOCKSEC_PROTO_ANY)
-		return f->xfrm == SOCKSEC_XFRM_NONE && !f->xfrm_queued;
-	return eff->protocol == SOCKSEC_PROTO_KTLS;
+	/* An active open sends nothing but its SYN in SYN_SENT. */
+	if (READ_ONCE(sk->sk_state) == TCP_SYN_SENT && !post)
+		return true;
+	if (!f->has_payload)
+		return false;
+	return eff->protocol == SOCKSEC_PROTO_KTLS || !socksec_ipsec_ok(eff, f);
 }
 
 /*
@@ -83,7 +86,7 @@ static void socksec_out_facts(struct net *net, struct sk_buff *skb,
 	}
 	if (!sk || !sk_fullsock(sk))
 		return;
-	if (socksec_out_tracked(sk, eff, def, f))
+	if (socksec_out_tracked(sk, post, eff, def, f))
 		socksec_ktls_judge(sk, skb, family, !post, f);
 	else
 		f->ktls_tx = socksec_ktls_tx(sk);
