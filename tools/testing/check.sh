@@ -6,8 +6,8 @@
 #   sparse    C=2 over the module, for each kernel
 #   checkpatch  the kernel's checkpatch.pl over every C file
 #   kunit     KUnit suites on a KUnit kernel (built from linux-source-6.1)
-#   vm        the C tests, the unload test and the scenario scripts in QEMU,
-#             on each kernel
+#   vm        the C tests, the unload test and the scenario scripts (IPsec,
+#             kernel TLS) in QEMU, on each kernel
 #
 # Usage: tools/testing/check.sh [KVER...]
 # The kernels are Debian's builds whose headers are installed; by default
@@ -147,6 +147,10 @@ for kver in "${kvers[@]}"; do
 	for s in tools/testing/ipsec/scenarios/*.sh; do
 		[ -e "$s" ] || continue
 		vm "$(basename "$s" .sh)" --timeout 600 -- "$s"
+	done
+	for s in tools/testing/ktls/scenarios/*.sh; do
+		[ -e "$s" ] || continue
+		vm "ktls-$(basename "$s" .sh)" --timeout 600 -- "$s"
 	done
 	times+=("$kver $(( $(date +%s) - t0 ))s")
 done
