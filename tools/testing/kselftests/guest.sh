@@ -5,12 +5,13 @@
 # (runs in the test VM, started with --no-module).
 #
 # Usage: tools/testing/vm/run.sh --no-module --kernel KVER -- \
-#		tools/testing/kselftests/guest.sh KO
+#		tools/testing/kselftests/guest.sh [--all] KO
 #
 # Runs each selftest binary of build/kselftests (build.sh) twice:
 #   baseline  socksec not loaded (the kernel alone)
 #   loaded    after insmod KO (the module built for this kernel), defaults
-# then compares the runs test by test (compare.sh). Writes to
+# then compares the runs test by test (compare.sh). tls leaves out the
+# tests tls.exclude lists (KSFT_EXCLUDE), unless --all is given. Writes to
 # $SOCKSEC_VM_OUT: NAME.MODE.log (the binary's whole output; not *.tap, so
 # that only the comparison is counted), compare.tap (one result per
 # binary, with the counts and every difference), times.txt (seconds per
@@ -19,7 +20,12 @@
 # Environment: KSELFTESTS, the binaries to run (default "tls ipsec").
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
-ko=${1:?usage: guest.sh KO}
+exclude=$(sed -e 's/#.*//' tools/testing/kselftests/tls.exclude | xargs)
+if [ "${1:-}" = --all ]; then
+	exclude=
+	shift
+fi
+ko=${1:?usage: guest.sh [--all] KO}
 bin=build/kselftests
 out=${SOCKSEC_VM_OUT:?}
 tests=${KSELFTESTS:-tls ipsec}
@@ -31,6 +37,11 @@ run_all() {
 	local mode=$1 t t0 rc
 	for t in $tests; do
 		t0=$(date +%s)
+		if [ "$t" = tls ] && [ -n "$exclude" ]; then
+			export KSFT_EXCLUDE=$exclude
+		else
+			unset KSFT_EXCLUDE
+		fi
 		"$bin/$t" >"$out/$t.$mode.log" 2>&1 </dev/null
 		rc=$?
 		echo "$t $mode $(( $(date +%s) - t0 )) rc=$rc" >>"$out/times.txt"
