@@ -64,7 +64,7 @@ static void abi_layout_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, offsetof(struct socksec_settings, protocol), 0);
 	KUNIT_EXPECT_EQ(test, offsetof(struct socksec_settings, flags), 4);
 
-	KUNIT_EXPECT_EQ(test, sizeof(struct socksec_query), 152);
+	KUNIT_EXPECT_EQ(test, sizeof(struct socksec_query), 160);
 	KUNIT_EXPECT_EQ(test, offsetof(struct socksec_query, protocol), 0);
 	KUNIT_EXPECT_EQ(test, offsetof(struct socksec_query, flags), 4);
 	KUNIT_EXPECT_EQ(test, offsetof(struct socksec_query, state), 8);
@@ -73,6 +73,10 @@ static void abi_layout_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, offsetof(struct socksec_query, spi_in), 20);
 	KUNIT_EXPECT_EQ(test, offsetof(struct socksec_query, enc_alg), 24);
 	KUNIT_EXPECT_EQ(test, offsetof(struct socksec_query, auth_alg), 88);
+	/* Grown at its end: programs built before still get their part. */
+	KUNIT_EXPECT_EQ(test, offsetof(struct socksec_query, tls_version), 152);
+	KUNIT_EXPECT_EQ(test, offsetof(struct socksec_query, tls_cipher), 154);
+	KUNIT_EXPECT_EQ(test, offsetof(struct socksec_query, tls_dirs), 156);
 
 	/* Interned objects leave the low bits of sk_user_data for its tags. */
 	KUNIT_EXPECT_EQ(test, __alignof__(struct socksec_iset), 8);
@@ -626,12 +630,23 @@ static struct kunit_suite socksec_resolve_suite = {
 #define KTLS_ACK		PKT(0, 0, 0, NONE, 1, 0)
 #define KTLS_OVER_AH		PKT(0, 0, 0, INTEGRITY, 1, 1)
 #define KTLS_OVER_ESP		PKT(0, 0, 0, ENCRYPTED, 1, 1)
-/* kTLS installed, but the stream starts with bytes written before it. */
-#define KTLS_UNFRAMED		{ .ktls_tx = 1, .ktls_unframed = 1,	\
-				  .has_payload = 1 }
-#define KTLS_UNFRAMED_OVER_ESP	{ .ktls_tx = 1, .ktls_unframed = 1,	\
-				  .has_payload = 1,			\
+/* kTLS installed, but the segment holds clear bytes written before it. */
+#define KTLS_UNFRAMED		{ .ktls_tx = 1, .has_payload = 1,	\
+				  .handshake = SOCKSEC_HS_UNFRAMED }
+#define KTLS_UNFRAMED_OVER_ESP	{ .ktls_tx = 1, .has_payload = 1,	\
+				  .handshake = SOCKSEC_HS_UNFRAMED,	\
 				  .xfrm = SOCKSEC_XFRM_ENCRYPTED }
+/* Before TLS_TX: handshake records; non-TLS bytes; past the budget. */
+#define HS_RECORDS		{ .has_payload = 1, .handshake = SOCKSEC_HS_OK }
+#define HS_UNFRAMED		{ .has_payload = 1,			\
+				  .handshake = SOCKSEC_HS_UNFRAMED }
+#define HS_BUDGET		{ .has_payload = 1, .handshake = SOCKSEC_HS_BUDGET }
+#define HS_BUDGET_OVER_ESP	{ .has_payload = 1,			\
+				  .handshake = SOCKSEC_HS_BUDGET,	\
+				  .xfrm = SOCKSEC_XFRM_ENCRYPTED }
+#define HS_BUDGET_OVER_AH	{ .has_payload = 1,			\
+				  .handshake = SOCKSEC_HS_BUDGET,	\
+				  .xfrm = SOCKSEC_XFRM_INTEGRITY }
 /*
  * The ESP/AH output of xfrm, passing LOCAL_OUT again: its level is that of
  * the SA found again by SPI (NONE when there is none), and its payload is
@@ -758,7 +773,24 @@ static const struct d_case d_cases[] = {
 	{ "ktls: clear stream start after tls tx dropped", 3, 0, ENF, 0,
 	  KTLS_UNFRAMED, V(DROP), R(NO_KTLS) },
 	{ "any: clear stream start after tls tx is no ktls", 4, 0, ENF, 0,
-	  KTLS_UNFRAMED, V(DROP), R(NO_SA) },
+	  KTLS_UNFRAMED, V(DROP), R(NO_KTLS) },
+	{ "ktls: handshake records before tls", 3, 0, ENF, 0, HS_RECORDS, V(PASS), R(NONE) },
+	{ "ktls+encrypt: handshake records before tls",
+	  3, G, ENF, 0, HS_RECORDS, V(PASS), R(NONE) },
+	{ "ktls: non-tls bytes before tls", 3, 0, ENF, 0, HS_UNFRAMED, V(DROP), R(NO_KTLS) },
+	{ "ktls: budget spent", 3, 0, ENF, 0, HS_BUDGET, V(DROP), R(TLS_BUDGET) },
+	{ "ktls+insecure: budget spent",
+	  3, A, ENF, 0, HS_BUDGET, V(PASS_INSECURE), R(TLS_BUDGET) },
+	{ "ktls, audit: budget spent", 3, 0, AUD, 0, HS_BUDGET, V(PASS_AUDIT), R(TLS_BUDGET) },
+	{ "ktls: esp does not pay the budget",
+	  3, 0, ENF, 0, HS_BUDGET_OVER_ESP, V(DROP), R(TLS_BUDGET) },
+	{ "any: handshake records", 4, 0, ENF, 0, HS_RECORDS, V(PASS), R(NONE) },
+	{ "any: budget spent", 4, 0, ENF, 0, HS_BUDGET, V(DROP), R(TLS_BUDGET) },
+	{ "any: budget spent, esp protects it", 4, 0, ENF, 0,
+	  HS_BUDGET_OVER_ESP, V(PASS), R(NONE) },
+	{ "any+encrypt: budget spent over esp-null", 4, G, ENF, 0,
+	  HS_BUDGET_OVER_AH, V(DROP), R(TLS_BUDGET) },
+	{ "any: non-tls bytes, no sa", 4, 0, ENF, 0, HS_UNFRAMED, V(DROP), R(NO_KTLS) },
 	{ "any: clear stream start, esp protects it", 4, 0, ENF, 0,
 	  KTLS_UNFRAMED_OVER_ESP, V(PASS), R(NONE) },
 	{ "ktls: esp does not replace tls", 3, 0, ENF, 0, ESP_DATA, V(DROP), R(NO_KTLS) },
@@ -831,9 +863,16 @@ static void decide_cases_test(struct kunit *test)
 		.protect_loopback = c->protect_loopback,
 	};
 	enum socksec_reason reason = __SOCKSEC_R_MAX;	/* must be written */
+	struct socksec_pkt_facts f = c->f;
 	enum socksec_verdict v;
 
-	v = socksec_decide(&eff, &def, &c->f, &reason);
+	/*
+	 * With kernel TLS transmit installed, the handshake tracker vouches
+	 * for a plain segment's bytes unless the row says otherwise.
+	 */
+	if (f.ktls_tx && !f.transformed && f.handshake == SOCKSEC_HS_NONE)
+		f.handshake = SOCKSEC_HS_OK;
+	v = socksec_decide(&eff, &def, &f, &reason);
 	KUNIT_EXPECT_EQ_MSG(test, v, c->verdict, "verdict %s, expected %s",
 			    t_verdict(v), t_verdict(c->verdict));
 	KUNIT_EXPECT_EQ_MSG(test, reason, c->reason, "reason %s, expected %s",
@@ -859,7 +898,7 @@ static void decide_table_coverage_test(struct kunit *test)
 			BIT(V(PASS_INSECURE)) | BIT(V(PASS_AUDIT)) | BIT(V(DROP)));
 	KUNIT_EXPECT_EQ(test, reasons,
 			BIT(R(NONE)) | BIT(R(NO_SA)) | BIT(R(WEAK_SA)) |
-			BIT(R(NO_KTLS)));
+			BIT(R(NO_KTLS)) | BIT(R(TLS_BUDGET)));
 }
 
 /* Run one combination. */
@@ -908,6 +947,7 @@ static bool d_properties_check(struct kunit *test, u32 p, u32 fl,
 	struct socksec_pkt_facts f = {
 		.loopback = lo, .xfrm_queued = q, .xfrm = d_levels[li],
 		.ktls_tx = kt, .has_payload = pay,
+		.handshake = kt ? SOCKSEC_HS_OK : SOCKSEC_HS_NONE,
 	};
 	struct socksec_pkt_facts g;
 	struct d_run r = d_run(p, fl, m, pl, &f), o;
@@ -973,6 +1013,7 @@ static bool d_properties_check(struct kunit *test, u32 p, u32 fl,
 	/* IPsec requirements ignore kTLS, kTLS ignores IPsec. */
 	g = f;
 	g.ktls_tx = !kt;
+	g.handshake = !kt ? SOCKSEC_HS_OK : SOCKSEC_HS_NONE;
 	if (ipsec_only) {
 		o = d_run(p, fl, m, pl, &g);
 		KUNIT_EXPECT_EQ(test, r.v, o.v);
@@ -1133,6 +1174,8 @@ static void reason_name_test(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, socksec_reason_name(SOCKSEC_R_NO_KTLS), "no_ktls");
 	KUNIT_EXPECT_STREQ(test, socksec_reason_name(SOCKSEC_R_HOLD_TIMEOUT),
 			   "hold_timeout");
+	KUNIT_EXPECT_STREQ(test, socksec_reason_name(SOCKSEC_R_TLS_BUDGET),
+			   "tls_budget");
 	KUNIT_EXPECT_STREQ(test, socksec_reason_name(__SOCKSEC_R_MAX), "unknown");
 	KUNIT_EXPECT_STREQ(test, socksec_reason_name((enum socksec_reason)1000),
 			   "unknown");

@@ -134,10 +134,19 @@ static bool socksec_ipsec_ok(const struct socksec_effective *eff,
 	return f->xfrm_queued || f->xfrm >= need;
 }
 
-/* kTLS protects payload; segments without payload carry none to leak. */
+/*
+ * kTLS protects payload; segments without payload carry none to leak.
+ * Before kernel TLS takes over, the tracker lets the handshake through.
+ */
 static bool socksec_ktls_ok(const struct socksec_pkt_facts *f)
 {
-	return (f->ktls_tx && !f->ktls_unframed) || !f->has_payload;
+	return f->handshake == SOCKSEC_HS_OK || !f->has_payload;
+}
+
+static enum socksec_reason socksec_ktls_reason(const struct socksec_pkt_facts *f)
+{
+	return f->handshake == SOCKSEC_HS_BUDGET ? SOCKSEC_R_TLS_BUDGET :
+						   SOCKSEC_R_NO_KTLS;
 }
 
 static enum socksec_reason
@@ -182,7 +191,7 @@ enum socksec_verdict socksec_decide(const struct socksec_effective *eff,
 	case SOCKSEC_PROTO_KTLS:
 		ok = socksec_ktls_ok(f);
 		if (!ok)
-			*reason = SOCKSEC_R_NO_KTLS;
+			*reason = socksec_ktls_reason(f);
 		break;
 	case SOCKSEC_PROTO_ANY:
 		/*
@@ -190,9 +199,11 @@ enum socksec_verdict socksec_decide(const struct socksec_effective *eff,
 		 * kTLS underneath) can vouch for it, not its lack of payload.
 		 */
 		ok = socksec_ipsec_ok(eff, f) ||
-		     (f->transformed ? f->ktls_tx && !f->ktls_unframed :
-				       socksec_ktls_ok(f));
-		if (!ok)
+		     (f->transformed ? f->ktls_tx : socksec_ktls_ok(f));
+		/* A TLS stream that failed the tracker fails as kTLS. */
+		if (!ok && f->handshake > SOCKSEC_HS_OK)
+			*reason = socksec_ktls_reason(f);
+		else if (!ok)
 			*reason = socksec_ipsec_reason(eff, f);
 		break;
 	default:
@@ -216,6 +227,7 @@ static const char *const socksec_reason_names[__SOCKSEC_R_MAX] = {
 	[SOCKSEC_R_WEAK_SA]	 = "weak_sa",
 	[SOCKSEC_R_NO_KTLS]	 = "no_ktls",
 	[SOCKSEC_R_HOLD_TIMEOUT] = "hold_timeout",
+	[SOCKSEC_R_TLS_BUDGET]	 = "tls_budget",
 };
 
 const char *socksec_reason_name(enum socksec_reason r)

@@ -80,6 +80,19 @@ enum socksec_xfrm_level {
 	SOCKSEC_XFRM_ENCRYPTED,		/* ESP with a real cipher or AEAD */
 };
 
+/*
+ * What the handshake tracker (ktls.c) says of a plain payload segment of
+ * a kTLS-required socket.
+ */
+enum socksec_tls_handshake {
+	SOCKSEC_HS_NONE,	/* not judged: nothing vouches for it */
+	SOCKSEC_HS_OK,		/* handshake records within the budget, or
+				 * kernel TLS's own bytes
+				 */
+	SOCKSEC_HS_UNFRAMED,	/* a byte that is no TLS record's */
+	SOCKSEC_HS_BUDGET,	/* past the budget without TLS_TX */
+};
+
 /* Everything the verdict needs to know about one outgoing packet. */
 struct socksec_pkt_facts {
 	bool loopback;		/* leaves through a loopback device */
@@ -87,10 +100,7 @@ struct socksec_pkt_facts {
 	bool xfrm_queued;	/* held on xfrm's queue until an SA exists */
 	enum socksec_xfrm_level xfrm;	/* what the bundle will apply */
 	bool ktls_tx;		/* kernel TLS transmit is installed */
-	bool ktls_unframed;	/* ... but the stream's first payload bytes
-				 * are no TLS record: written in clear before
-				 * TLS_TX and sent only after it
-				 */
+	enum socksec_tls_handshake handshake;	/* a plain payload segment */
 	bool has_payload;	/* carries transport payload bytes */
 };
 
@@ -109,6 +119,7 @@ enum socksec_reason {
 	SOCKSEC_R_WEAK_SA,	/* integrity-only SA, encryption required */
 	SOCKSEC_R_NO_KTLS,	/* payload before kernel TLS was installed */
 	SOCKSEC_R_HOLD_TIMEOUT,	/* protection not had within the timeout */
+	SOCKSEC_R_TLS_BUDGET,	/* handshake budget spent before TLS_TX */
 	__SOCKSEC_R_MAX
 };
 

@@ -31,8 +31,35 @@ static bool socksec_transformed(const struct sk_buff *skb, u8 family)
 	return IP6CB(skb)->flags & IP6SKB_XFRM_TRANSFORMED;
 }
 
+/*
+ * Whether a plain payload segment goes past the kTLS handshake tracker:
+ * for KTLS always; for ANY only where no IPsec route carries it (IPsec
+ * alone satisfies ANY, and the tracker's memory is spared). Loopback
+ * that is exempt needs no judging.
+ */
+static bool socksec_out_tracked(const struct sock *sk,
+				const struct socksec_effective *eff,
+				const struct socksec_defaults *def,
+				const struct socksec_pkt_facts *f)
+{
+	if (!f->has_payload || !sk_is_tcp(sk) ||
+	    (f->loopback && !def->protect_loopback))
+		return false;
+	if (eff->protocol == SOCKSEC_PROTO_ANY)
+		return f->xfrm == SOCKSEC_XFRM_NONE && !f->xfrm_queued;
+	return eff->protocol == SOCKSEC_PROTO_KTLS;
+}
+
+/*
+ * @sk: the packet's socket when it has settings of its own, else NULL.
+ * A plain payload segment of such a socket that requires kTLS goes past
+ * the handshake tracker: at LOCAL_OUT it is judged, at POST_ROUTING only
+ * found judged.
+ */
 static void socksec_out_facts(struct net *net, struct sk_buff *skb,
-			      const struct sock *sk, u8 family,
+			      struct sock *sk, u8 family, bool post,
+			      const struct socksec_effective *eff,
+			      const struct socksec_defaults *def,
 			      struct socksec_pkt_facts *f)
 {
 	const struct dst_entry *dst = skb_dst(skb);
@@ -54,10 +81,12 @@ static void socksec_out_facts(struct net *net, struct sk_buff *skb,
 		f->xfrm = socksec_bundle_level(dst);
 		f->has_payload = socksec_has_payload(skb, family);
 	}
-	if (sk && sk_fullsock(sk))
+	if (!sk || !sk_fullsock(sk))
+		return;
+	if (socksec_out_tracked(sk, eff, def, f))
+		socksec_ktls_judge(sk, skb, family, !post, f);
+	else
 		f->ktls_tx = socksec_ktls_tx(sk);
-	if (f->ktls_tx && f->has_payload)
-		f->ktls_unframed = socksec_ktls_unframed(sk, skb, family);
 }
 
 /* Name the process (when there is one) and the addresses of a refusal. */
@@ -280,7 +309,8 @@ static unsigned int socksec_out(struct sk_buff *skb,
 		     (skb_dst(skb) && skb_dst(skb)->xfrm)))
 		return NF_ACCEPT;
 
-	socksec_out_facts(state->net, skb, set ? sk : NULL, family, &f);
+	socksec_out_facts(state->net, skb, set ? sk : NULL, family, post, &eff,
+			  &def, &f);
 	v = socksec_decide(&eff, &def, &f, &reason);
 	/* Held is held, exempt or not (IPv6 to the host's own addresses). */
 	if (v != SOCKSEC_DROP && f.xfrm_queued)

@@ -1,95 +1,457 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Kernel TLS: what the kernel's TLS ULP tells about a socket.
+ * Kernel TLS: what the kernel's TLS ULP tells about a socket, and the
+ * handshake allowance of sockets that require it.
+ *
+ * Before TLS_TX is installed a kTLS-required socket may send TLS records
+ * only (its handshake), up to ktls_handshake_budget bytes; tlsframe.c
+ * follows their framing by TCP sequence number. The boundary between the
+ * handshake's bytes and kernel TLS's is a stream position, not a moment:
+ * bytes written before TLS_TX that TCP sends after it are still the
+ * handshake's, judged as such. Where kernel TLS's first byte is seen
+ * from here:
+ *  - TLS_TX installed and no record made by it yet (its record sequence
+ *    is still the one the application gave): every queued byte was
+ *    written before it, so its first byte is tcp_sock::write_seq. Exact.
+ *  - Records already made: it is between the last byte written before
+ *    the tracker last looked (charged to the budget) and write_seq (the
+ *    bytes in between are judged for framing only, not charged).
+ * Once the stream passes that position the tracker is done and freed.
+ *
+ * Ownership, references and locking of a tracker (struct socksec_tls_sk):
+ *  - Only sockets with settings of their own that require kTLS get one,
+ *    at their stream's first payload segment; such a socket pins the
+ *    module.
+ *  - The tracker owns one reference on its socket, taken with
+ *    refcount_inc_not_zero() and dropped in the RCU callback that frees
+ *    it, after it is unhashed: when the stream passes kernel TLS's first
+ *    byte, when the collector finds the socket closed, or at module exit.
+ *  - socksec_tls_lock (BH) guards the hash table; each tracker's lock
+ *    guards its framing state. Writers of the framing state are
+ *    LOCAL_OUT's TCP transmit path, which already runs with the socket
+ *    owned (lock_sock or bh_lock_sock); POST_ROUTING only reads.
+ *  - Readers find trackers under RCU.
  */
 
+#include <linux/hashtable.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <net/inet_connection_sock.h>
 #include <net/tcp.h>
 #include <net/tls.h>
 #include "socksec.h"
+#include "tlsframe.h"
 
-/**
- * socksec_ktls_tx - whether kernel TLS transmit is installed on a socket
- * @sk: a full socket
- *
- * Call under rcu_read_lock(). Only a TCP stream socket is an
- * inet_connection_sock: a raw socket of protocol TCP is not, and must not
- * be read as one.
- */
-bool socksec_ktls_tx(const struct sock *sk)
+struct socksec_tls_sk {
+	struct hlist_node node;
+	struct rcu_head rcu;
+	struct sock *sk;		/* referenced */
+	spinlock_t lock;		/* guards what follows */
+	u32 written;			/* write_seq when last judged pre-TLS_TX */
+	struct socksec_tls_track t;
+};
+
+static DEFINE_HASHTABLE(socksec_tls_socks, 8);
+static DEFINE_SPINLOCK(socksec_tls_lock);
+static atomic_t socksec_ntls = ATOMIC_INIT(0);
+static struct delayed_work socksec_tls_gc_work;
+
+/* How often closed sockets' trackers are collected. */
+#define SOCKSEC_TLS_GC_JIFFIES	HZ
+
+/* Under rcu_read_lock(): a TCP socket's TLS context, or NULL. */
+static const struct tls_context *socksec_tls_ctx(const struct sock *sk)
 {
 	const struct inet_connection_sock *icsk = inet_csk(sk);
 	const struct tcp_ulp_ops *ulp;
-	const struct tls_context *ctx;
 
+	/*
+	 * Only a TCP stream socket is an inet_connection_sock: a raw socket
+	 * of protocol TCP is not, and must not be read as one.
+	 */
 	if (!sk_is_tcp(sk))
-		return false;
+		return NULL;
 	ulp = READ_ONCE(icsk->icsk_ulp_ops);
 	if (!ulp || strcmp(ulp->name, "tls"))
-		return false;
+		return NULL;
 	/*
 	 * tls_sk_proto_close() clears the context before tcp_close() sends
 	 * the FIN, while the ULP is still named "tls": no context, no kernel
 	 * TLS. The context is freed after an RCU grace period.
 	 */
-	ctx = rcu_dereference(icsk->icsk_ulp_data);
+	return rcu_dereference(icsk->icsk_ulp_data);
+}
+
+/**
+ * socksec_ktls_tx - whether kernel TLS transmit is installed on a socket
+ * @sk: a full socket
+ *
+ * Call under rcu_read_lock().
+ */
+bool socksec_ktls_tx(const struct sock *sk)
+{
+	const struct tls_context *ctx = socksec_tls_ctx(sk);
+
 	return ctx && ctx->tx_conf != TLS_BASE;
 }
 
 /*
- * Whether @n (1 to 5) bytes can begin a TLS record (RFC 8446 5.1): type,
- * legacy version, length. A tiny send window may cut a stream's first
- * segment shorter than a record header: its bytes are checked as far as
- * they go.
+ * The record sequence number the application installed TLS_TX with, and
+ * its length; NULL for a cipher socksec does not know.
  */
-static bool socksec_tls_record_start(const u8 *h, unsigned int n)
+static const u8 *socksec_tls_first_rec_seq(const struct tls_context *ctx,
+					   unsigned int *len)
 {
-	if (h[0] < 20 || h[0] > 24)		/* change_cipher_spec..heartbeat */
-		return false;
-	if (n >= 2 && h[1] != 3)		/* SSL 3.0 .. TLS 1.3 */
-		return false;
-	if (n >= 3 && h[2] > 4)
-		return false;
-	return n < 5 || ((h[3] << 8) | h[4]) <= (1 << 14) + 2048;
+	const union tls_crypto_context *c = &ctx->crypto_send;
+
+	switch (c->info.cipher_type) {
+	case TLS_CIPHER_AES_GCM_128:
+		*len = TLS_CIPHER_AES_GCM_128_REC_SEQ_SIZE;
+		return c->aes_gcm_128.rec_seq;
+	case TLS_CIPHER_AES_GCM_256:
+		*len = TLS_CIPHER_AES_GCM_256_REC_SEQ_SIZE;
+		return c->aes_gcm_256.rec_seq;
+	case TLS_CIPHER_CHACHA20_POLY1305:
+		*len = TLS_CIPHER_CHACHA20_POLY1305_REC_SEQ_SIZE;
+		return c->chacha20_poly1305.rec_seq;
+	case TLS_CIPHER_SM4_GCM:
+		*len = TLS_CIPHER_SM4_GCM_REC_SEQ_SIZE;
+		return c->sm4_gcm.rec_seq;
+	case TLS_CIPHER_SM4_CCM:
+		*len = TLS_CIPHER_SM4_CCM_REC_SEQ_SIZE;
+		return c->sm4_ccm.rec_seq;
+	default:
+		return NULL;
+	}
+}
+
+/* The record sequence number of kernel TLS's next record. */
+static const u8 *socksec_tls_tx_rec_seq(const struct tls_context *ctx)
+{
+	return (const u8 *)ctx->tx.rec_seq;
+}
+
+/*
+ * Whether kernel TLS may have put records of its own in TCP's write
+ * queue: its record sequence number moved on from the installed one.
+ * Unknown ciphers say yes, which only costs budget accounting.
+ */
+static bool socksec_tls_made_records(const struct tls_context *ctx)
+{
+	const u8 *first, *now = socksec_tls_tx_rec_seq(ctx);
+	unsigned int len;
+
+	first = socksec_tls_first_rec_seq(ctx, &len);
+	return !first || !now || memcmp(first, now, len);
 }
 
 /**
- * socksec_ktls_unframed - clear bytes queued before TLS_TX, sent after it
- * @sk: a full TCP socket with kernel TLS transmit installed
- * @skb: one of its outgoing packets, network header set
- * @family: NFPROTO_IPV4 or NFPROTO_IPV6
+ * socksec_ktls_query - the kernel TLS part of SOCKSEC_QUERY
+ * @sk: a full socket
+ * @q: its tls_* fields are filled in
  *
- * A socket that requires kTLS gets no payload byte past socksec before
- * TLS_TX is installed: the first one refuses it. Bytes written before
- * TLS_TX that TCP had not sent yet (corked, or held back by Nagle or the
- * peer's window) leave after it, as written, while kTLS is installed.
- * They are the stream's first payload bytes, and kTLS would have begun
- * the stream with a TLS record: the stream's first segment must start
- * with one. tcp_sock::bytes_sent already counts the segment being sent,
- * so it equals the segment's payload only for the stream's first one
- * (a first transmission lost before this hook, say to a failed route
- * lookup, makes its retransmission look like a later segment: see
- * Documentation/socksec.rst, "Known limits").
+ * Return: whether kernel TLS transmit is installed.
  */
-bool socksec_ktls_unframed(const struct sock *sk, const struct sk_buff *skb,
-			   u8 family)
+bool socksec_ktls_query(const struct sock *sk, struct socksec_query *q)
 {
-	unsigned int off, len;
+	const struct tls_context *ctx;
+	bool tx = false;
+
+	rcu_read_lock();
+	ctx = socksec_tls_ctx(sk);
+	if (ctx) {
+		tx = ctx->tx_conf != TLS_BASE;
+		if (tx) {
+			q->tls_dirs |= SOCKSEC_TLS_TX;
+			q->tls_version = READ_ONCE(ctx->crypto_send.info.version);
+			q->tls_cipher = READ_ONCE(ctx->crypto_send.info.cipher_type);
+		}
+		if (ctx->rx_conf != TLS_BASE)
+			q->tls_dirs |= SOCKSEC_TLS_RX;
+	}
+	rcu_read_unlock();
+	return tx;
+}
+
+static struct socksec_tls_sk *socksec_tls_find(const struct sock *sk)
+{
+	struct socksec_tls_sk *ts;
+
+	hash_for_each_possible_rcu(socksec_tls_socks, ts, node,
+				   (unsigned long)sk)
+		if (ts->sk == sk)
+			return ts;
+	return NULL;
+}
+
+static void socksec_tls_free(struct rcu_head *head)
+{
+	struct socksec_tls_sk *ts = container_of(head, struct socksec_tls_sk,
+						 rcu);
+
+	sock_put(ts->sk);
+	kfree(ts);
+}
+
+/* Under socksec_tls_lock: unhash; freed (and unreferenced) after RCU. */
+static void socksec_tls_unhash(struct socksec_tls_sk *ts)
+{
+	hlist_del_init_rcu(&ts->node);
+	atomic_dec(&socksec_ntls);
+	call_rcu(&ts->rcu, socksec_tls_free);
+}
+
+/* Unhash a tracker unless someone else did. */
+static void socksec_tls_forget(struct socksec_tls_sk *ts)
+{
+	spin_lock_bh(&socksec_tls_lock);
+	if (!hlist_unhashed(&ts->node))
+		socksec_tls_unhash(ts);
+	spin_unlock_bh(&socksec_tls_lock);
+}
+
+static struct socksec_tls_sk *socksec_tls_new(struct sock *sk, u32 seq)
+{
+	struct socksec_tls_sk *ts, *old;
+
+	ts = kzalloc(sizeof(*ts), GFP_ATOMIC);
+	if (!ts)
+		return NULL;
+	/* A socket past its last reference sends nothing worth tracking. */
+	if (!refcount_inc_not_zero(&sk->sk_refcnt)) {
+		kfree(ts);
+		return NULL;
+	}
+	ts->sk = sk;
+	spin_lock_init(&ts->lock);
+	socksec_tls_track_init(&ts->t, seq, socksec_ktls_budget());
+	ts->written = seq;
+
+	spin_lock_bh(&socksec_tls_lock);
+	old = socksec_tls_find(sk);
+	if (!old) {
+		hash_add_rcu(socksec_tls_socks, &ts->node, (unsigned long)sk);
+		if (atomic_inc_return(&socksec_ntls) == 1)
+			mod_delayed_work(system_wq, &socksec_tls_gc_work,
+					 SOCKSEC_TLS_GC_JIFFIES);
+	}
+	spin_unlock_bh(&socksec_tls_lock);
+	if (old) {
+		sock_put(sk);
+		kfree(ts);
+		return old;
+	}
+	return ts;
+}
+
+/* The TCP payload of an outgoing segment: its offset, length and seq. */
+struct socksec_tls_seg {
+	const struct sk_buff *skb;
+	unsigned int off;
+	u32 len;
+	u32 seq;
+};
+
+static bool socksec_tls_seg(const struct sk_buff *skb, u8 family,
+			    struct socksec_tls_seg *seg)
+{
 	const struct tcphdr *th;
 	struct tcphdr _th;
-	u8 _h[5];
-	const u8 *h;
+	unsigned int off;
 
 	if (socksec_transport(skb, family, &off) != IPPROTO_TCP)
-		return true;
+		return false;
 	th = skb_header_pointer(skb, off, sizeof(_th), &_th);
 	if (!th || skb->len < off + th->doff * 4U)
-		return true;
-	off += th->doff * 4U;
-	len = skb->len - off;
-	if (!len || READ_ONCE(tcp_sk(sk)->bytes_sent) != len)
 		return false;
-	len = min_t(unsigned int, len, sizeof(_h));
-	h = skb_header_pointer(skb, off, len, _h);
-	return !h || !socksec_tls_record_start(h, len);
+	seg->skb = skb;
+	seg->off = off + th->doff * 4U;
+	seg->len = skb->len - seg->off;
+	/* A SYN (Fast Open's, with data) takes a sequence number itself. */
+	seg->seq = ntohl(th->seq) + th->syn;
+	return true;
+}
+
+static bool socksec_tls_read(void *arg, u32 off, u8 *buf, u32 n)
+{
+	const struct socksec_tls_seg *seg = arg;
+
+	return !skb_copy_bits(seg->skb, seg->off + off, buf, n);
+}
+
+/* Whether a segment's bytes were judged before (POST_ROUTING). */
+static enum socksec_tls_res
+socksec_tls_covered(const struct socksec_tls_track *t, u32 seq, u32 len)
+{
+	if (t->failed != SOCKSEC_TLS_OK)
+		return t->failed;
+	if (!after(seq + len, t->end) || socksec_tls_done(t))
+		return SOCKSEC_TLS_OK;
+	return SOCKSEC_TLS_GAP;
+}
+
+/*
+ * LOCAL_OUT, under the socket's ownership: the first look after TLS_TX
+ * sets where kernel TLS's bytes begin (see the top of this file).
+ */
+static void socksec_tls_observe(struct socksec_tls_sk *ts,
+				const struct tls_context *ctx,
+				const struct sock *sk)
+{
+	u32 write_seq = READ_ONCE(tcp_sk(sk)->write_seq);
+
+	if (ts->t.installed)
+		return;
+	if (!ctx || ctx->tx_conf == TLS_BASE) {
+		ts->written = write_seq;
+		return;
+	}
+	if (socksec_tls_made_records(ctx))
+		socksec_tls_install(&ts->t, write_seq, ts->written);
+	else
+		socksec_tls_install(&ts->t, write_seq, write_seq);
+}
+
+static enum socksec_tls_handshake socksec_tls_fact(enum socksec_tls_res res)
+{
+	switch (res) {
+	case SOCKSEC_TLS_OK:
+		return SOCKSEC_HS_OK;
+	case SOCKSEC_TLS_BUDGET:
+		return SOCKSEC_HS_BUDGET;
+	default:
+		return SOCKSEC_HS_UNFRAMED;
+	}
+}
+
+/**
+ * socksec_ktls_judge - how a kTLS-required socket's payload segment fares
+ * @sk: the socket, with settings of its own that require kTLS
+ * @skb: its TCP segment with payload, network header set
+ * @family: NFPROTO_IPV4 or NFPROTO_IPV6
+ * @advance: true at LOCAL_OUT (the segment is judged and the tracker
+ *	moves on); false at POST_ROUTING (only whether it was judged)
+ * @f: f->ktls_tx and f->handshake are set
+ *
+ * Call under rcu_read_lock().
+ */
+void socksec_ktls_judge(struct sock *sk, const struct sk_buff *skb, u8 family,
+			bool advance, struct socksec_pkt_facts *f)
+{
+	const struct tls_context *ctx = socksec_tls_ctx(sk);
+	struct socksec_tls_seg seg;
+	enum socksec_tls_res res;
+	struct socksec_tls_sk *ts;
+	bool first, done;
+
+	f->ktls_tx = ctx && ctx->tx_conf != TLS_BASE;
+	f->handshake = SOCKSEC_HS_UNFRAMED;
+	if (!socksec_tls_seg(skb, family, &seg) || !seg.len)
+		return;
+	/* tcp_sock::bytes_sent already counts the segment being sent. */
+	first = READ_ONCE(tcp_sk(sk)->bytes_sent) == seg.len;
+	ts = atomic_read(&socksec_ntls) ? socksec_tls_find(sk) : NULL;
+	if (ts && first && advance) {
+		/*
+		 * A new stream on a socket that was disconnected: its old
+		 * tracker waits for the collector, the new one starts here.
+		 */
+		socksec_tls_forget(ts);
+		ts = NULL;
+	}
+	if (!ts) {
+		/*
+		 * Past the stream's first segment without a tracker: kernel
+		 * TLS took over and the tracker is done, or the stream was
+		 * never judged (say, mode was off when it began): only kernel
+		 * TLS vouches for it.
+		 */
+		if (!first || !advance) {
+			if (f->ktls_tx)
+				f->handshake = SOCKSEC_HS_OK;
+			return;
+		}
+		ts = socksec_tls_new(sk, seg.seq);
+		if (!ts)
+			return;
+	}
+
+	spin_lock_bh(&ts->lock);
+	if (advance) {
+		socksec_tls_observe(ts, ctx, sk);
+		res = socksec_tls_advance(&ts->t, seg.seq, seg.len,
+					  socksec_tls_read, &seg);
+	} else {
+		res = socksec_tls_covered(&ts->t, seg.seq, seg.len);
+	}
+	done = advance && socksec_tls_done(&ts->t);
+	spin_unlock_bh(&ts->lock);
+	f->handshake = socksec_tls_fact(res);
+
+	if (done)
+		socksec_tls_forget(ts);
+}
+
+/**
+ * socksec_ktls_handshaking - whether a socket is in its handshake
+ * @sk: a full socket
+ *
+ * Tracked and kernel TLS transmit not yet seen: SOCKSEC_QUERY's PENDING.
+ */
+bool socksec_ktls_handshaking(const struct sock *sk)
+{
+	struct socksec_tls_sk *ts;
+	bool hs = false;
+
+	if (!atomic_read(&socksec_ntls))
+		return false;
+	rcu_read_lock();
+	ts = socksec_tls_find(sk);
+	if (ts)
+		hs = !READ_ONCE(ts->t.installed) &&
+		     READ_ONCE(ts->t.failed) == SOCKSEC_TLS_OK;
+	rcu_read_unlock();
+	return hs;
+}
+
+/*
+ * Collect the trackers of closed sockets (@all: every tracker). Closed,
+ * not orphaned: an orphan still sends what it has queued, and a tracker
+ * that is gone fails its pre-TLS_TX bytes closed.
+ */
+static void socksec_tls_collect(bool all)
+{
+	struct socksec_tls_sk *ts;
+	struct hlist_node *tmp;
+	unsigned int bkt;
+
+	/* A bucket at a time: the packet path waits for one at most. */
+	for (bkt = 0; bkt < HASH_SIZE(socksec_tls_socks); bkt++) {
+		spin_lock_bh(&socksec_tls_lock);
+		hlist_for_each_entry_safe(ts, tmp, &socksec_tls_socks[bkt], node)
+			if (all || READ_ONCE(ts->sk->sk_state) == TCP_CLOSE)
+				socksec_tls_unhash(ts);
+		spin_unlock_bh(&socksec_tls_lock);
+	}
+}
+
+static void socksec_tls_gc(struct work_struct *work)
+{
+	socksec_tls_collect(false);
+	if (atomic_read(&socksec_ntls))
+		schedule_delayed_work(&socksec_tls_gc_work,
+				      SOCKSEC_TLS_GC_JIFFIES);
+}
+
+void socksec_ktls_init(void)
+{
+	INIT_DELAYED_WORK(&socksec_tls_gc_work, socksec_tls_gc);
+}
+
+/* Module exit, after the hooks are gone: no tracker outlives it. */
+void socksec_ktls_exit(void)
+{
+	cancel_delayed_work_sync(&socksec_tls_gc_work);
+	socksec_tls_collect(true);
+	rcu_barrier();
 }

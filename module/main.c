@@ -34,6 +34,7 @@ static int __init socksec_init(void)
 	err = socksec_watch_init();
 	if (err)
 		goto err_watch;
+	socksec_ktls_init();
 	/* Enforcement in every namespace before any socket can ask for it. */
 	err = socksec_netns_init();
 	if (err)
@@ -53,6 +54,7 @@ err_sockopt:
 err_ipsec:
 	socksec_netns_exit();
 err_netns:
+	socksec_ktls_exit();
 	socksec_watch_exit();
 err_watch:
 	socksec_sysfs_exit();
@@ -65,6 +67,7 @@ static void __exit socksec_exit(void)
 	socksec_sockopt_exit();
 	socksec_ipsec_exit();
 	socksec_netns_exit();
+	socksec_ktls_exit();
 	socksec_watch_exit();
 	socksec_sysfs_exit();
 }

@@ -200,7 +200,6 @@ void socksec_fill_query(struct sock *sk, struct socksec_query *q)
 	const struct socksec_iset *set;
 	struct socksec_effective eff;
 	struct socksec_defaults def;
-
 	bool ktls;
 
 	memset(q, 0, sizeof(*q));
@@ -213,17 +212,17 @@ void socksec_fill_query(struct sock *sk, struct socksec_query *q)
 		q->flags = eff.flags;
 		q->state = SOCKSEC_STATE_REQUIRED;
 	}
-	ktls = set && socksec_ktls_tx(sk);
 	rcu_read_unlock();
 	if (!set)
 		return;
+	ktls = socksec_ktls_query(sk, q);
 	socksec_ipsec_query(sk, q);
 	/* IPsec, when it protects, covers the TLS stream as well. */
 	if (ktls && !q->mechanism) {
 		q->mechanism = SOCKSEC_PROTO_KTLS;
 		q->state |= SOCKSEC_STATE_SECURED | SOCKSEC_STATE_ENCRYPTED;
 	}
-	if (socksec_watch_pending(sk))
+	if (socksec_watch_pending(sk) || socksec_ktls_handshaking(sk))
 		q->state |= SOCKSEC_STATE_PENDING;
 	if (!(q->state & SOCKSEC_STATE_SECURED) && sk->sk_state != TCP_CLOSE &&
 	    (eff.flags & SOCKSEC_ALLOW_INSECURE))

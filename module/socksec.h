@@ -97,6 +97,7 @@ int socksec_sysfs_init(void);
 void socksec_sysfs_exit(void);
 void socksec_defaults_get(struct socksec_defaults *def);
 void socksec_ipsec_cfg_get(struct socksec_ipsec_cfg *cfg);
+u32 socksec_ktls_budget(void);
 
 /* hook.c */
 int socksec_hooks_register(struct net *net);
@@ -132,8 +133,12 @@ int socksec_reason_errno(enum socksec_reason reason);
 
 /* ktls.c */
 bool socksec_ktls_tx(const struct sock *sk);
-bool socksec_ktls_unframed(const struct sock *sk, const struct sk_buff *skb,
-			   u8 family);
+void socksec_ktls_judge(struct sock *sk, const struct sk_buff *skb, u8 family,
+			bool advance, struct socksec_pkt_facts *f);
+bool socksec_ktls_query(const struct sock *sk, struct socksec_query *q);
+bool socksec_ktls_handshaking(const struct sock *sk);
+void socksec_ktls_init(void);
+void socksec_ktls_exit(void);
 
 /* proc.c */
 int socksec_proc_init(struct net *net);

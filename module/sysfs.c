@@ -30,7 +30,22 @@ static struct socksec_ipsec_cfg socksec_ipsec = {
 	.hold_timeout_ms = 5000,
 };
 
+/*
+ * Bytes a kTLS-required socket may send before TLS_TX: its handshake.
+ * Measured handshakes with real certificate chains stay far below the
+ * default (Documentation/socksec.rst, "Kernel TLS").
+ */
+#define SOCKSEC_KTLS_BUDGET_DEFAULT	32768
+#define SOCKSEC_KTLS_BUDGET_MAX		1048576
+static u32 socksec_ktls_budget_bytes = SOCKSEC_KTLS_BUDGET_DEFAULT;
+
 static struct kobject *socksec_kobj;
+
+/* The handshake budget a kTLS-required socket's tracker starts with. */
+u32 socksec_ktls_budget(void)
+{
+	return READ_ONCE(socksec_ktls_budget_bytes);
+}
 
 /**
  * socksec_defaults_get - a snapshot of the defaults
@@ -210,6 +225,25 @@ static ssize_t hold_timeout_ms_store(struct kobject *kobj,
 	return count;
 }
 
+static ssize_t ktls_handshake_budget_show(struct kobject *kobj,
+					  struct kobj_attribute *attr,
+					  char *buf)
+{
+	return sysfs_emit(buf, "%u\n", socksec_ktls_budget());
+}
+
+static ssize_t ktls_handshake_budget_store(struct kobject *kobj,
+					   struct kobj_attribute *attr,
+					   const char *buf, size_t count)
+{
+	u32 v;
+
+	if (kstrtou32(buf, 0, &v) || v > SOCKSEC_KTLS_BUDGET_MAX)
+		return -EINVAL;
+	WRITE_ONCE(socksec_ktls_budget_bytes, v);
+	return count;
+}
+
 static struct kobj_attribute socksec_attr_default_protocol =
 	__ATTR_RW(default_protocol);
 static struct kobj_attribute socksec_attr_default_flags =
@@ -221,6 +255,8 @@ static struct kobj_attribute socksec_attr_ipsec_reqid = __ATTR_RW(ipsec_reqid);
 static struct kobj_attribute socksec_attr_ipsec_mark = __ATTR_RW(ipsec_mark);
 static struct kobj_attribute socksec_attr_hold_timeout_ms =
 	__ATTR_RW(hold_timeout_ms);
+static struct kobj_attribute socksec_attr_ktls_handshake_budget =
+	__ATTR_RW(ktls_handshake_budget);
 
 static struct attribute *socksec_attrs[] = {
 	&socksec_attr_default_protocol.attr,
@@ -230,6 +266,7 @@ static struct attribute *socksec_attrs[] = {
 	&socksec_attr_ipsec_reqid.attr,
 	&socksec_attr_ipsec_mark.attr,
 	&socksec_attr_hold_timeout_ms.attr,
+	&socksec_attr_ktls_handshake_budget.attr,
 	NULL,
 };
 

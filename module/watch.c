@@ -64,6 +64,7 @@ int socksec_reason_errno(enum socksec_reason reason)
 	case SOCKSEC_R_WEAK_SA:
 		return -EKEYREJECTED;
 	case SOCKSEC_R_NO_KTLS:
+	case SOCKSEC_R_TLS_BUDGET:
 		return -EACCES;
 	default:
 		return -ENOKEY;

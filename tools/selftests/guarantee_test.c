@@ -224,8 +224,9 @@ static void *ktls_racer(void *arg)
  * A clear send() that began before TLS_TX and copies its bytes after it
  * (it took the plain sendmsg before the racer swapped the socket's
  * protocol operations) puts them behind kTLS records, inside the stream:
- * only the record framing tracker can see those; they are logged, and
- * listed in Documentation/socksec.rst, "Known limits".
+ * the handshake tracker refuses them when they fall within the bound it
+ * takes of kernel TLS's first byte; the rest are counted here and listed
+ * in Documentation/socksec.rst, "Known limits".
  */
 TEST_F(lo, refused_ktls_socket_sends_nothing_more)
 {

@@ -58,6 +58,12 @@ static const struct knob_case knobs[] = {
 		{ "100", "600000", "5000" },
 		{ "", "99", "600001", "-5", "abc", "0" },
 	},
+	{
+		"ktls_handshake_budget",
+		{ "0", "1048576", "0x100", "32768" },
+		{ "0", "1048576", "256", "32768" },
+		{ "", "1048577", "-1", "4294967296", "32k", "1 2" },
+	},
 };
 
 FIXTURE(knob) {
@@ -75,6 +81,7 @@ FIXTURE_VARIANT_ADD(knob, protect_loopback) { &knobs[3] };
 FIXTURE_VARIANT_ADD(knob, ipsec_reqid) { &knobs[4] };
 FIXTURE_VARIANT_ADD(knob, ipsec_mark) { &knobs[5] };
 FIXTURE_VARIANT_ADD(knob, hold_timeout_ms) { &knobs[6] };
+FIXTURE_VARIANT_ADD(knob, ktls_handshake_budget) { &knobs[7] };
 
 FIXTURE_SETUP(knob)
 {
