@@ -7,17 +7,21 @@
 # Bulk TCP over kernel TLS between two namespaces (lib.sh's topology: ssa
 # 192.0.2.1 -- veth -- ssb 192.0.2.2, no IPsec): bulk.c -k, TLS 1.3
 # AES-128-GCM with a fixed key, TLS_TX on the sender right after connect(),
-# TLS_RX on the sink's accepted socket. Two variants:
-#   a  socksec not loaded (rmmod before the sample)
+# TLS_RX on the sink's accepted socket. Three variants:
+#   a  socksec not loaded
 #   b  socksec loaded (insmod BENCH_KO, defaults: mode=enforce), the
 #      sender's socket protected with SOCKSEC_PROTO_KTLS +
 #      GUARANTEE_ENCRYPTION (SOCKSEC_SETTINGS before connect())
-# BENCH_ROUNDS rounds, the order alternating (a b, b a, ...) so that a
-# steady drift of the host's load cancels; the ratio b/a is taken per round,
-# then the median. Every sample checks that the sink decrypted exactly the
-# bytes sent (a record that fails to decrypt ends its connection with
-# EBADMSG), and b that SOCKSEC_QUERY reports the socket secured and
-# encrypted by kernel TLS (mechanism KTLS, TLS 1.3, AES-GCM-128, TX).
+#   c  socksec loaded, the sender's socket without settings
+# socksec pins itself once a socket used it (rmmod: "in use"), so a cannot
+# follow b in one boot: BENCH_ROUNDS samples of a come first, then socksec
+# is loaded and b and c alternate BENCH_ROUNDS times (b c, c b, ...), so
+# that a steady drift of the host's load cancels between them. Reported:
+# b/a and c/a as ratios of the medians, b/c as the median of the per-round
+# ratios. Every sample checks that the sink decrypted exactly the bytes
+# sent (a record that fails to decrypt ends its connection with EBADMSG),
+# and b that SOCKSEC_QUERY reports the socket secured and encrypted by
+# kernel TLS (mechanism KTLS, TLS 1.3, AES-GCM-128, TX).
 #
 # Writes to $SOCKSEC_VM_OUT: samples.txt ("ktls VARIANT ROUND MBIT_S BYTES
 # STATE"), results.txt, summary.txt (key=value), bench.json.
@@ -42,11 +46,6 @@ T0=$(ss_now_ms)
 log() { echo "bench: [$(( ($(ss_now_ms) - T0) / 1000 ))s] $*"; }
 die() { log "ERROR: $*"; exit 1; }
 
-unload() {
-	[[ -e /sys/module/socksec ]] || return 0
-	rmmod socksec || die "rmmod socksec failed"
-}
-
 load() {
 	[[ ! -e /sys/module/socksec ]] || return 0
 	insmod "$KO" || die "insmod $KO failed"
@@ -58,8 +57,10 @@ load() {
 xfer() {
 	local v=$1 r=$2 args out bytes mbit state lines rcv
 	case "$v" in
-	a) unload; args=(-k) ;;
+	a) [[ ! -e /sys/module/socksec ]] || die "variant a: socksec is loaded"
+	   args=(-k) ;;
 	b) load; args=(-k -p) ;;
+	c) load; args=(-k) ;;
 	esac
 	lines=$(wc -l <"$SINK_LOG")
 	out=$(ns_exec "$SS_NS_A" timeout $((XFER_S + 60)) "$BULK" send "${args[@]}" \
@@ -94,21 +95,23 @@ modprobe -a tls $deps || die "modprobe tls $deps failed"
 ns_setup
 ss_bg "$SS_NS_B" bulk-ktls "$BULK" recv -4 -k "$PORT"
 ss_wait 10 "bulk sink listening" grep -q listening "$SINK_LOG"
-# A warm-up sample of each variant, not counted: the first instantiates
-# the AES-GCM template and reads the programs over 9p.
+# A warm-up sample, not counted: the first instantiates the AES-GCM
+# template and reads the programs over 9p.
 xfer a 0
+for ((r = 1; r <= ROUNDS; r++)); do
+	xfer a "$r"
+done
 xfer b 0
-sed -i '/^ktls [ab] 0 /d' "$SAMPLES"
 for ((r = 1; r <= ROUNDS; r++)); do
 	if ((r % 2)); then
-		xfer a "$r"
 		xfer b "$r"
+		xfer c "$r"
 	else
+		xfer c "$r"
 		xfer b "$r"
-		xfer a "$r"
 	fi
 done
-unload
+sed -i '/^ktls [abc] 0 /d' "$SAMPLES"
 
 # stats: reads numbers, prints "median min max n"
 stats() {
@@ -118,30 +121,41 @@ stats() {
 		printf "%g %g %g %d\n", m, a[1], a[NR], NR }'
 }
 tp_stats() { awk -v v="$1" '$1 == "ktls" && $2 == v { print $4 }' "$SAMPLES" | stats; }
+# Per-round ratio X/Y, then their median.
 ratio_stats() {
-	awk '$1 == "ktls" { t[$2, $3] = $4; r[$3] = 1 }
-		END { for (i in r) if (t["a", i] > 0) printf "%.3f\n", t["b", i] / t["a", i] }' \
+	awk -v x="$1" -v y="$2" '$1 == "ktls" { t[$2, $3] = $4; r[$3] = 1 }
+		END { for (i in r) if (t[y, i] > 0) printf "%.3f\n", t[x, i] / t[y, i] }' \
 		"$SAMPLES" | stats
 }
+div() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.3f\n", (y > 0 ? x / y : 0) }'; }
 
 res=$SS_OUT/results.txt
 sum=$SS_OUT/summary.txt
 read -r am amn amx an < <(tp_stats a)
 read -r bm bmn bmx bn < <(tp_stats b)
-read -r rm rmn rmx _ < <(ratio_stats)
+read -r cm cmn cmx cn < <(tp_stats c)
+read -r rbc rbcmn rbcmx _ < <(ratio_stats b c)
+rba=$(div "$bm" "$am")
+rca=$(div "$cm" "$am")
 {
 	echo "socksec kernel TLS benchmark, $(date -u +%Y-%m-%d), kernel $(uname -r), $(nproc) vCPUs (QEMU TCG)"
 	echo
 	echo "Bulk TCP over kernel TLS (TLS 1.3 AES-128-GCM, veth between two"
-	echo "namespaces), ${XFER_S} s per sample, $ROUNDS rounds (Mbit/s, median [min-max])."
+	echo "namespaces), ${XFER_S} s per sample, $ROUNDS samples each (Mbit/s, median [min-max]);"
+	echo "a first, then b and c alternating (socksec cannot be unloaded once used)."
 	printf '  %-52s %7s %14s\n' variant median range
 	printf '  %-52s %7s %14s\n' "a socksec not loaded" "$am" "[$amn-$amx]"
 	printf '  %-52s %7s %14s\n' "b socksec loaded, sender protected (PROTO_KTLS)" "$bm" "[$bmn-$bmx]"
+	printf '  %-52s %7s %14s\n' "c socksec loaded, sender without settings" "$cm" "[$cmn-$cmx]"
 	echo
-	echo "  ratio b/a, median of rounds: $rm [$rmn-$rmx]"
+	echo "  ratio b/a (medians): $rba"
+	echo "  ratio c/a (medians): $rca"
+	echo "  ratio b/c, median of rounds: $rbc [$rbcmn-$rbcmx]"
 } >"$res"
-printf 'ktls_mbit_s.a.median=%s\nktls_mbit_s.a.samples=%s\nktls_mbit_s.b.median=%s\nktls_mbit_s.b.samples=%s\nktls_ratio.b_over_a=%s\nktls_ratio.b_over_a.min=%s\nktls_ratio.b_over_a.max=%s\n' \
-	"$am" "$an" "$bm" "$bn" "$rm" "$rmn" "$rmx" >"$sum"
+printf 'ktls_mbit_s.a.median=%s\nktls_mbit_s.a.samples=%s\nktls_mbit_s.b.median=%s\nktls_mbit_s.b.samples=%s\nktls_mbit_s.c.median=%s\nktls_mbit_s.c.samples=%s\n' \
+	"$am" "$an" "$bm" "$bn" "$cm" "$cn" >"$sum"
+printf 'ktls_ratio.b_over_a=%s\nktls_ratio.c_over_a=%s\nktls_ratio.b_over_c=%s\nktls_ratio.b_over_c.min=%s\nktls_ratio.b_over_c.max=%s\n' \
+	"$rba" "$rca" "$rbc" "$rbcmn" "$rbcmx" >>"$sum"
 printf 'date=%s\nkernel=%s\nvcpus=%s\nrounds=%s\nxfer_s=%s\n' \
 	"$(date -u +%Y-%m-%d)" "$(uname -r)" "$(nproc)" "$ROUNDS" "$XFER_S" >>"$sum"
 awk -F= 'BEGIN { printf "{" } {
