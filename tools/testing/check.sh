@@ -8,6 +8,10 @@
 #   kunit     KUnit suites on a KUnit kernel (built from linux-source-6.1)
 #   vm        the C tests, the unload test and the scenario scripts (IPsec,
 #             kernel TLS) in QEMU, on each kernel
+#   kselftests  the kernel's own tls and ipsec selftests (built from
+#             linux-source-6.1) in QEMU on each kernel, without socksec and
+#             with it loaded: one result per binary, the same outcome for
+#             every test (Documentation/kselftests.rst)
 #
 # Usage: tools/testing/check.sh [KVER...]
 # The kernels are Debian's builds whose headers are installed; by default
@@ -114,6 +118,7 @@ for kver in "${kvers[@]}"; do
 	step "sparse $kver" "$kver/sparse" sparse_module "$kver"
 done
 step build-tools build-tools make tools
+step build-kselftests build-kselftests tools/testing/kselftests/build.sh
 step uapi-header-standalone uapi-header-standalone sh -c \
 	'echo "#include <linux/socksec.h>" | cc -Iuapi -Wall -Werror -x c -fsyntax-only -'
 step checkpatch checkpatch checkpatch
@@ -152,6 +157,9 @@ for kver in "${kvers[@]}"; do
 		[ -e "$s" ] || continue
 		vm "ktls-$(basename "$s" .sh)" --timeout 600 -- "$s"
 	done
+	# Starts without the module: the baseline runs first, then insmod.
+	vm kselftests --no-module --timeout 1800 -- \
+		tools/testing/kselftests/guest.sh "$ko"
 	times+=("$kver $(( $(date +%s) - t0 ))s")
 done
 
