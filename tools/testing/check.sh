@@ -13,8 +13,13 @@
 #             each kernel
 #   kunit     KUnit suites on a KUnit kernel (built from linux-source-6.1)
 #   vm        the C tests, the unload test, the CLI test, the DKMS-built
-#             module, the packages installed, and the scenario scripts in
-#             QEMU, on each kernel; one command from a copy under /tmp
+#             module, the packages installed, and the scenario scripts
+#             (IPsec, kernel TLS) in QEMU, on each kernel; one command from
+#             a copy under /tmp
+#   kselftests  the kernel's own tls and ipsec selftests (built from
+#             linux-source-6.1) in QEMU on each kernel, without socksec and
+#             with it loaded: one result per binary, the same outcome for
+#             every test (Documentation/kselftests.rst)
 #
 # Usage: tools/testing/check.sh [KVER...]
 # The kernels are Debian's builds whose headers are installed; by default
@@ -260,6 +265,7 @@ for kver in "${kvers[@]}"; do
 	step "sparse $kver" "$kver/sparse" sparse_module "$kver"
 done
 step build-tools build-tools make tools
+step build-kselftests build-kselftests tools/testing/kselftests/build.sh
 step uapi-header-standalone uapi-header-standalone sh -c \
 	'echo "#include <linux/socksec.h>" | cc -Iuapi -Wall -Werror -x c -fsyntax-only -'
 step "public headers standalone, installed" headers-standalone headers_standalone
@@ -323,6 +329,13 @@ for kver in "${kvers[@]}"; do
 		[ -e "$s" ] || continue
 		vm "$(basename "$s" .sh)" --timeout 600 -- "$s"
 	done
+	for s in tools/testing/ktls/scenarios/*.sh; do
+		[ -e "$s" ] || continue
+		vm "ktls-$(basename "$s" .sh)" --timeout 600 -- "$s"
+	done
+	# Starts without the module: the baseline runs first, then insmod.
+	vm kselftests --no-module --timeout 1800 -- \
+		tools/testing/kselftests/guest.sh "$ko"
 	times+=("$kver $(( $(date +%s) - t0 ))s")
 done
 
