@@ -76,18 +76,20 @@ check "... and connects, protected (loopback: exempt)" eval \
 printf '#include <socksec/socksec.h>\nint main(void) { return socksec_protocol_name(1) == NULL; }\n' >"$state/inc.c"
 check "<socksec/socksec.h> without pkg-config, linked with -lsocksec" eval \
 	"cc -Wall -Werror -o '$state/inc' '$state/inc.c' -lsocksec && '$state/inc'"
+check "socksec-run gives an unmodified program's socket the settings" eval \
+	"socksec-run --protocol ipsec --guarantee-encryption -- socksec connect -4 127.0.0.1 7400 | grep -q '^client: protocol=ipsec flags=0x1 '"
 kill "$srv" 2>/dev/null
 wait "$srv" 2>/dev/null
 
-check "manuals: socksec(7), socksec(8), socksec_set(3), socksec_query(3) and links" eval \
-	"man -w 7 socksec && man -w 8 socksec && man -w socksec_set && man -w socksec_query && man -w socksec_state_format"
+check "manuals: socksec(7), socksec(8), socksec-run(1), socksec_set(3), socksec_query(3), links" eval \
+	"man -w 7 socksec && man -w 8 socksec && man -w socksec-run && man -w socksec_set && man -w socksec_query && man -w socksec_state_format"
 check "man socksec_get renders socksec_set(3)" eval \
 	"MANWIDTH=80 man socksec_get 2>/dev/null | grep -qE 'socksec_set, +socksec_get'"
 check "bash completion, udev rule, tmpfiles.d template installed" test \
 	-f /usr/share/bash-completion/completions/socksec -a \
 	-f /usr/lib/udev/rules.d/60-socksec.rules -a -f /usr/lib/tmpfiles.d/socksec.conf
 check "dpkg -r removes them all" eval \
-	"timeout 120 dpkg -r socksec-tools libsocksec-dev libsocksec1 socksec-dkms >/dev/null && [[ ! -e /usr/bin/socksec && ! -e /usr/include/socksec && ! -e /usr/src/socksec-$ver ]]"
+	"timeout 120 dpkg -r socksec-tools libsocksec-dev libsocksec1 socksec-dkms >/dev/null && [[ ! -e /usr/bin/socksec && ! -e /usr/bin/socksec-run && ! -e /usr/include/socksec && ! -e /usr/src/socksec-$ver ]]"
 
 echo "1..$n"
 echo "# Totals: pass:$((n - failed)) fail:$failed xfail:0 xpass:0 skip:0 error:0"
