@@ -320,7 +320,7 @@ for kver in "${kvers[@]}"; do
 	fi
 	if ko=$(dkms_ko "$debs/dkms-tree/socksec/$(dpkg-parsechangelog -S Version)/$kver/x86_64/module" \
 		"$kver" 2>/dev/null); then
-		vm packages --timeout 400 -- tools/testing/guest/packages.sh build/deb
+		vm packages --timeout 1200 -- tools/testing/guest/packages.sh build/deb
 	else
 		bad "  vm packages" "$logs/deb-dkms.log"
 	fi

@@ -42,7 +42,7 @@ arch=$(dpkg --print-architecture)
 ver=$(dpkg-deb -f "$debs"/socksec-tools_*_"$arch".deb Version)
 export DEBIAN_FRONTEND=noninteractive
 check "dpkg -i libsocksec1 libsocksec-dev socksec-tools $ver" \
-	timeout 120 dpkg -i "$debs/libsocksec1_${ver}_$arch.deb" "$debs/libsocksec-dev_${ver}_$arch.deb" \
+	timeout 600 dpkg -i "$debs/libsocksec1_${ver}_$arch.deb" "$debs/libsocksec-dev_${ver}_$arch.deb" \
 	"$debs/socksec-tools_${ver}_$arch.deb"
 # Its postinst would have DKMS build the module for this kernel, whose
 # headers the VM lacks; the host did that build from the same package.
@@ -89,7 +89,7 @@ check "bash completion, udev rule, tmpfiles.d template installed" test \
 	-f /usr/share/bash-completion/completions/socksec -a \
 	-f /usr/lib/udev/rules.d/60-socksec.rules -a -f /usr/lib/tmpfiles.d/socksec.conf
 check "dpkg -r removes them all" eval \
-	"timeout 120 dpkg -r socksec-tools libsocksec-dev libsocksec1 socksec-dkms >/dev/null && [[ ! -e /usr/bin/socksec && ! -e /usr/bin/socksec-run && ! -e /usr/include/socksec && ! -e /usr/src/socksec-$ver ]]"
+	"timeout 600 dpkg -r socksec-tools libsocksec-dev libsocksec1 socksec-dkms >/dev/null && [[ ! -e /usr/bin/socksec && ! -e /usr/bin/socksec-run && ! -e /usr/include/socksec && ! -e /usr/src/socksec-$ver ]]"
 
 echo "1..$n"
 echo "# Totals: pass:$((n - failed)) fail:$failed xfail:0 xpass:0 skip:0 error:0"
