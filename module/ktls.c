@@ -241,7 +241,7 @@ static struct socksec_tls_sk *socksec_tls_new(struct sock *sk, u32 seq,
 	}
 	ts->sk = sk;
 	spin_lock_init(&ts->lock);
-	socksec_tls_track_init(&ts->t, seq, socksec_ktls_budget());
+	socksec_tls_track_init(&ts->t, seq, socksec_ktls_budget(sock_net(sk)));
 	ts->written = seq;
 
 	spin_lock_bh(&socksec_tls_lock);

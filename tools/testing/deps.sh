@@ -18,6 +18,9 @@ pkgs=(
 	python3 perl sparse
 	# pahole: the 6.12 kbuild generates BTF for modules
 	dwarves
+	# packaging: DKMS, the Debian packages and their checks, the manuals
+	dkms dh-dkms debhelper dpkg-dev lintian mandoc man-db pkg-config
+	bash-completion g++
 	# the test VM
 	qemu-system-x86 busybox-static
 	# what runs inside it

@@ -2,10 +2,12 @@
 /*
  * bulk - a bulk TCP sender and sink for socksec's throughput benchmark.
  *
- *   bulk recv [-4|-6] [-p] PORT
+ *   bulk recv [-4|-6] [-p] [-k] PORT
  *	accept connections one after the other, forever; read each until
- *	EOF, then close it.
- *   bulk send [-p] [-t SECS] [-b BYTES] HOST PORT
+ *	EOF, then close it. With -k, print one line per connection:
+ *	    recv bytes=N err=E
+ *	(E: the errno that ended it, 0 for EOF).
+ *   bulk send [-p] [-k] [-t SECS] [-b BYTES] HOST PORT
  *	connect, write BYTES-sized buffers (default 65536) for SECS seconds
  *	(default 5), shut the write side, wait until the sink has read
  *	everything and closed, and print one line:
@@ -13,9 +15,17 @@
  *	S runs from connect() returning to the sink's close, so data still
  *	queued when the clock stops is counted: the rate is end to end.
  *
- * -p gives the socket SOCKSEC_SETTINGS {IPSEC, GUARANTEE_ENCRYPTION} before
- * connect() or listen() (accepted sockets inherit it). state= and spi_out=
- * come from SOCKSEC_QUERY just before the sender closes (0 without -p).
+ * -k makes the stream kernel TLS: TLS 1.3 with AES-128-GCM and a fixed key
+ * (no handshake; both ends know it), TLS_TX on the sender right after
+ * connect(), before the first write, TLS_RX on each accepted socket before
+ * its first read. The sink then reads the records' plain payload, and a
+ * record that fails to decrypt ends the connection with EBADMSG.
+ *
+ * -p gives the socket SOCKSEC_SETTINGS {IPSEC, GUARANTEE_ENCRYPTION}
+ * before connect() or listen() (accepted sockets inherit it); with -k the
+ * protocol is SOCKSEC_PROTO_KTLS instead. state=, spi_out= and the kernel
+ * TLS fields come from SOCKSEC_QUERY just before the sender closes (0
+ * without -p).
  *
  * Built by tools/testing/bench/run.sh with the uapi header only:
  *	cc -O2 -Iuapi -o build/bench/bulk tools/testing/bench/bulk.c
@@ -28,8 +38,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <linux/tls.h>
 #include <linux/socksec.h>
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
 
 static double now_s(void)
 {
@@ -45,10 +61,10 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void protect(int fd, int family)
+static void protect(int fd, int family, int ktls)
 {
 	struct socksec_settings s = {
-		.protocol = SOCKSEC_PROTO_IPSEC,
+		.protocol = ktls ? SOCKSEC_PROTO_KTLS : SOCKSEC_PROTO_IPSEC,
 		.flags = SOCKSEC_GUARANTEE_ENCRYPTION,
 	};
 	int level = family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
@@ -57,20 +73,43 @@ static void protect(int fd, int family)
 		die("setsockopt(SOCKSEC_SETTINGS)");
 }
 
+/*
+ * Install kernel TLS in one direction (TLS_TX or TLS_RX): TLS 1.3,
+ * AES-128-GCM, the same fixed key, IV and salt on both ends, record
+ * sequence numbers from 0.
+ */
+static void ktls(int fd, int dir)
+{
+	struct tls12_crypto_info_aes_gcm_128 ci = {
+		.info.version = TLS_1_3_VERSION,
+		.info.cipher_type = TLS_CIPHER_AES_GCM_128,
+	};
+
+	memset(ci.key, 0x4b, sizeof(ci.key));
+	memset(ci.iv, 0x49, sizeof(ci.iv));
+	memset(ci.salt, 0x53, sizeof(ci.salt));
+	if (setsockopt(fd, IPPROTO_TCP, TCP_ULP, "tls", sizeof("tls")) < 0)
+		die("setsockopt(TCP_ULP, tls)");
+	if (setsockopt(fd, SOL_TLS, dir, &ci, sizeof(ci)) < 0)
+		die(dir == TLS_TX ? "setsockopt(TLS_TX)" : "setsockopt(TLS_RX)");
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: bulk recv [-4|-6] [-p] PORT\n"
-			"       bulk send [-p] [-t SECS] [-b BYTES] HOST PORT\n");
+	fprintf(stderr, "usage: bulk recv [-4|-6] [-p] [-k] PORT\n"
+			"       bulk send [-p] [-k] [-t SECS] [-b BYTES] HOST PORT\n");
 	return 2;
 }
 
-static void __attribute__((noreturn)) cmd_recv(int family, int prot, const char *port)
+static void __attribute__((noreturn)) cmd_recv(int family, int prot, int tls,
+					       const char *port)
 {
 	struct addrinfo hints = {
 		.ai_family = family, .ai_socktype = SOCK_STREAM,
 		.ai_flags = AI_PASSIVE,
 	}, *ai;
 	static char buf[1 << 17];
+	unsigned long long bytes;
 	int lfd, fd, one = 1;
 	ssize_t n;
 
@@ -80,7 +119,7 @@ static void __attribute__((noreturn)) cmd_recv(int family, int prot, const char 
 	if (lfd < 0)
 		die("socket");
 	if (prot)
-		protect(lfd, ai->ai_family);
+		protect(lfd, ai->ai_family, tls);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(lfd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(lfd, 8) < 0)
 		die("bind/listen");
@@ -93,14 +132,21 @@ static void __attribute__((noreturn)) cmd_recv(int family, int prot, const char 
 				continue;
 			die("accept");
 		}
+		if (tls)
+			ktls(fd, TLS_RX);
+		bytes = 0;
 		while ((n = read(fd, buf, sizeof(buf))) > 0)
-			;
+			bytes += n;
+		if (tls) {
+			printf("recv bytes=%llu err=%d\n", bytes, n < 0 ? errno : 0);
+			fflush(stdout);
+		}
 		close(fd);
 	}
 }
 
-static int cmd_send(int prot, double secs, size_t bufsz, const char *host,
-		    const char *port)
+static int cmd_send(int prot, int tls, double secs, size_t bufsz,
+		    const char *host, const char *port)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
 	struct socksec_query q = { 0 };
@@ -121,10 +167,12 @@ static int cmd_send(int prot, double secs, size_t bufsz, const char *host,
 	if (fd < 0)
 		die("socket");
 	if (prot)
-		protect(fd, ai->ai_family);
+		protect(fd, ai->ai_family, tls);
 	tc = now_s();
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0)
 		die("connect");
+	if (tls)
+		ktls(fd, TLS_TX);
 	t0 = now_s();
 	end = t0 + secs;
 	while (now_s() < end) {
@@ -148,8 +196,10 @@ static int cmd_send(int prot, double secs, size_t bufsz, const char *host,
 	close(fd);
 	printf("send bytes=%llu secs=%.3f mbit_s=%.1f connect_ms=%.0f ",
 	       bytes, t1 - t0, bytes * 8 / (t1 - t0) / 1e6, (t0 - tc) * 1e3);
-	printf("state=0x%x spi_out=0x%08x enc=%s\n", q.state, q.spi_out,
+	printf("state=0x%x spi_out=0x%08x enc=%s ", q.state, q.spi_out,
 	       q.enc_alg[0] ? q.enc_alg : "-");
+	printf("mechanism=%u tls_version=0x%04x tls_cipher=%u tls_dirs=0x%x\n",
+	       q.mechanism, q.tls_version, q.tls_cipher, q.tls_dirs);
 	freeaddrinfo(ai);
 	free(buf);
 	return 0;
@@ -157,7 +207,7 @@ static int cmd_send(int prot, double secs, size_t bufsz, const char *host,
 
 int main(int argc, char **argv)
 {
-	int family = AF_UNSPEC, prot = 0, c;
+	int family = AF_UNSPEC, prot = 0, tls = 0, c;
 	double secs = 5;
 	size_t bufsz = 65536;
 	const char *cmd;
@@ -166,7 +216,7 @@ int main(int argc, char **argv)
 		return usage();
 	cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "46pt:b:")) != -1) {
+	while ((c = getopt(argc, argv, "46pkt:b:")) != -1) {
 		switch (c) {
 		case '4':
 			family = AF_INET;
@@ -176,6 +226,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			prot = 1;
+			break;
+		case 'k':
+			tls = 1;
 			break;
 		case 't':
 			secs = atof(optarg);
@@ -188,8 +241,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!strcmp(cmd, "recv") && argc - optind == 1)
-		cmd_recv(family, prot, argv[optind]);
+		cmd_recv(family, prot, tls, argv[optind]);
 	if (!strcmp(cmd, "send") && argc - optind == 2 && secs > 0 && bufsz)
-		return cmd_send(prot, secs, bufsz, argv[optind], argv[optind + 1]);
+		return cmd_send(prot, tls, secs, bufsz, argv[optind],
+				argv[optind + 1]);
 	return usage();
 }
