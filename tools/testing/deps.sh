@@ -55,7 +55,7 @@ fi
 # --- OpenSSL with kernel TLS, for the kTLS tests ---------------------------
 
 # Debian 12's libssl3 is built without kTLS: build the same OpenSSL with it
-# once, into the cache (about 5 minutes on two cores).
+# once, into the cache (5 to 15 minutes on two cores).
 if ! "$(dirname "$0")/ktls/openssl.sh" --print-dir >/dev/null; then
 	need_root "no OpenSSL with kTLS in the cache"
 	"$(dirname "$0")/ktls/openssl.sh" >/dev/null

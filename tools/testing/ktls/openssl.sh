@@ -22,7 +22,7 @@
 # for bookworm (a sources file of its own, like deps.sh's backports one).
 # The version is the installed libssl3's when the archive still has its
 # source, else the newest there. Idempotent: does nothing when that build
-# exists. Prints the directory on its last line. About 5 minutes on two
+# exists. Prints the directory on its last line. 5 to 15 minutes on two
 # cores.
 #
 # Usage: tools/testing/ktls/openssl.sh [--print-dir]

@@ -22,7 +22,10 @@ kt_certs "$certs"
 ns_setup
 pcap=$SS_OUT/refusals.pcap
 capture_start "$SS_NS_A" "$SS_IF_A" "$pcap"
-budget=$(cat "$SX_SYSFS/ktls_handshake_budget" 2>/dev/null || echo none)
+# The client's namespace's budget (per namespace where the module has
+# net.socksec.*, else the global knob).
+budget=$(ip netns exec "$SS_NS_A" cat /proc/sys/net/socksec/ktls_handshake_budget 2>/dev/null ||
+	cat "$SX_SYSFS/ktls_handshake_budget" 2>/dev/null || echo none)
 tap_diag "ktls_handshake_budget: $budget"
 
 # (b) A plain HTTP client that requires kTLS.
