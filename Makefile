@@ -9,6 +9,10 @@
 #                   (installs what it needs); KVER=... for one kernel
 #   make kunit      the KUnit suites only
 #   make vmtest T='cmd args'   run one command in the test VM
+#   make dkms-install   the module's source into /usr/src/socksec-VERSION,
+#                       built and installed by DKMS for KVER (DKMS_KVERS="..."
+#                       for several kernels)
+#   make dkms-remove    the module out of DKMS and /usr/src again
 #
 # The module is built against KERNELDIR, by default the running kernel's
 # build tree, or, where that is missing (a build host running some other
@@ -36,6 +40,34 @@ install: all
 	$(MAKE) -C $(KERNELDIR) M=$(CURDIR) modules_install
 	depmod -a $(KVER)
 	$(MAKE) -C tools install
+	$(if $(DESTDIR),,ldconfig)
+
+# --- DKMS ----------------------------------------------------------------
+
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+DKMS_SRC := /usr/src/socksec-$(DKMS_VERSION)
+DKMS_KVERS ?= $(KVER)
+DKMS_FILES := dkms.conf Kbuild module/Kbuild uapi/linux/socksec.h \
+	$(filter-out %.mod.c,$(wildcard module/*.c)) $(wildcard module/*.h)
+
+# The source DKMS builds from, under $(DESTDIR) (the socksec-dkms package).
+dkms-src:
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+	for f in $(DKMS_FILES); do \
+		install -D -m 0644 $$f $(DESTDIR)$(DKMS_SRC)/$$f || exit 1; \
+	done
+
+dkms-install: dkms-src
+	dkms status -m socksec -v $(DKMS_VERSION) | grep -q . || \
+		dkms add -m socksec -v $(DKMS_VERSION)
+	for k in $(DKMS_KVERS); do \
+		dkms install --force -m socksec -v $(DKMS_VERSION) -k $$k || exit 1; \
+	done
+
+dkms-remove:
+	if dkms status -m socksec -v $(DKMS_VERSION) | grep -q .; then \
+		dkms remove -m socksec -v $(DKMS_VERSION) --all; fi
+	rm -rf $(DKMS_SRC)
 
 deps:
 	tools/testing/deps.sh
@@ -57,4 +89,5 @@ clean:
 	$(MAKE) -C tools clean
 	rm -rf build
 
-.PHONY: all module tools install deps check demo kunit vmtest clean
+.PHONY: all module tools install deps check demo kunit vmtest clean \
+	dkms-src dkms-install dkms-remove

@@ -626,10 +626,18 @@ static struct kunit_suite socksec_resolve_suite = {
 #define AH_DATA			PKT(0, 0, 0, INTEGRITY, 0, 1)
 #define AH_SYN			PKT(0, 0, 0, INTEGRITY, 0, 0)
 /* kTLS TX installed. */
-#define KTLS_DATA		PKT(0, 0, 0, NONE, 1, 1)
-#define KTLS_ACK		PKT(0, 0, 0, NONE, 1, 0)
-#define KTLS_OVER_AH		PKT(0, 0, 0, INTEGRITY, 1, 1)
-#define KTLS_OVER_ESP		PKT(0, 0, 0, ENCRYPTED, 1, 1)
+/*
+ * Plain segments of a kTLS stream: the handshake tracker vouches for
+ * them (the hook judges every one of KTLS sockets, and of ANY sockets
+ * those IPsec does not protect).
+ */
+#define TLS_PKT(lo, x, pl) {						\
+	.loopback = (lo), .xfrm = SOCKSEC_XFRM_##x, .ktls_tx = 1,	\
+	.has_payload = (pl), .handshake = SOCKSEC_HS_OK }
+#define KTLS_DATA		TLS_PKT(0, NONE, 1)
+#define KTLS_ACK		TLS_PKT(0, NONE, 0)
+#define KTLS_OVER_AH		TLS_PKT(0, INTEGRITY, 1)
+#define KTLS_OVER_ESP		TLS_PKT(0, ENCRYPTED, 1)
 /* kTLS installed, but the segment holds clear bytes written before it. */
 #define KTLS_UNFRAMED		{ .ktls_tx = 1, .has_payload = 1,	\
 				  .handshake = SOCKSEC_HS_UNFRAMED }
@@ -663,7 +671,7 @@ static struct kunit_suite socksec_resolve_suite = {
 #define LO_QUEUED_SYN		PKT(1, 0, 1, NONE, 0, 0)
 #define LO_ESP_DATA		PKT(1, 0, 0, ENCRYPTED, 0, 1)
 #define LO_AH_DATA		PKT(1, 0, 0, INTEGRITY, 0, 1)
-#define LO_KTLS_DATA		PKT(1, 0, 0, NONE, 1, 1)
+#define LO_KTLS_DATA		TLS_PKT(1, NONE, 1)
 
 #define ENF SOCKSEC_MODE_ENFORCE
 #define AUD SOCKSEC_MODE_AUDIT
@@ -863,16 +871,9 @@ static void decide_cases_test(struct kunit *test)
 		.protect_loopback = c->protect_loopback,
 	};
 	enum socksec_reason reason = __SOCKSEC_R_MAX;	/* must be written */
-	struct socksec_pkt_facts f = c->f;
 	enum socksec_verdict v;
 
-	/*
-	 * With kernel TLS transmit installed, the handshake tracker vouches
-	 * for a plain segment's bytes unless the row says otherwise.
-	 */
-	if (f.ktls_tx && !f.transformed && f.handshake == SOCKSEC_HS_NONE)
-		f.handshake = SOCKSEC_HS_OK;
-	v = socksec_decide(&eff, &def, &f, &reason);
+	v = socksec_decide(&eff, &def, &c->f, &reason);
 	KUNIT_EXPECT_EQ_MSG(test, v, c->verdict, "verdict %s, expected %s",
 			    t_verdict(v), t_verdict(c->verdict));
 	KUNIT_EXPECT_EQ_MSG(test, reason, c->reason, "reason %s, expected %s",
@@ -1154,7 +1155,7 @@ static void decide_properties_test(struct kunit *test)
 static void decide_fail_closed_test(struct kunit *test)
 {
 	static const u32 bad[] = { 0, 5, 0x80000000, 0xffffffff };
-	const struct socksec_pkt_facts best = PKT(0, 0, 0, ENCRYPTED, 1, 1);
+	const struct socksec_pkt_facts best = KTLS_OVER_ESP;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {

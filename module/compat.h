@@ -9,7 +9,9 @@
 #define _SOCKSEC_COMPAT_H
 
 #include <linux/limits.h>
+#include <linux/sysctl.h>
 #include <linux/version.h>
+#include <net/net_namespace.h>
 #include <net/udp.h>
 #include <net/xfrm.h>
 
@@ -51,6 +53,28 @@ socksec_xfrm_find_acq(struct net *net, const struct xfrm_mark *mark, u8 mode,
 #else
 	return xfrm_find_acq(net, mark, mode, reqid, if_id, proto, daddr,
 			     saddr, create, family);
+#endif
+}
+
+/* Sysctl handlers take their table const since 6.11. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define SOCKSEC_CTL_CONST const
+#else
+#define SOCKSEC_CTL_CONST
+#endif
+
+/*
+ * Register a namespace's sysctl table of @n entries. Before 6.5 the table
+ * ends with an empty entry instead: @t must have room for one more.
+ */
+static inline struct ctl_table_header *
+socksec_register_net_sysctl(struct net *net, const char *path,
+			    struct ctl_table *t, size_t n)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return register_net_sysctl_sz(net, path, t, n);
+#else
+	return register_net_sysctl(net, path, t);
 #endif
 }
 

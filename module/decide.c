@@ -120,8 +120,9 @@ void socksec_resolve(const struct socksec_iset *set,
 		eff->flags &= ~SOCKSEC_ALLOW_INSECURE;
 }
 
-static bool socksec_ipsec_ok(const struct socksec_effective *eff,
-			     const struct socksec_pkt_facts *f)
+/* Whether IPsec protects a packet as the requirement's flags ask. */
+bool socksec_ipsec_ok(const struct socksec_effective *eff,
+		      const struct socksec_pkt_facts *f)
 {
 	enum socksec_xfrm_level need = SOCKSEC_XFRM_INTEGRITY;
 

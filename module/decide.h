@@ -123,6 +123,8 @@ enum socksec_reason {
 	__SOCKSEC_R_MAX
 };
 
+bool socksec_ipsec_ok(const struct socksec_effective *eff,
+		      const struct socksec_pkt_facts *f);
 enum socksec_verdict socksec_decide(const struct socksec_effective *eff,
 				    const struct socksec_defaults *def,
 				    const struct socksec_pkt_facts *f,

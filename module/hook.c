@@ -32,22 +32,25 @@ static bool socksec_transformed(const struct sk_buff *skb, u8 family)
 }
 
 /*
- * Whether a plain payload segment goes past the kTLS handshake tracker:
- * for KTLS always; for ANY only where no IPsec route carries it (IPsec
- * alone satisfies ANY, and the tracker's memory is spared). Loopback
- * that is exempt needs no judging.
+ * Whether a plain segment goes past the kTLS handshake tracker: a SYN,
+ * which starts the stream's tracker, and every payload segment of a KTLS
+ * socket; of an ANY socket only those IPsec does not protect (IPsec
+ * alone satisfies ANY). Loopback that is exempt needs no judging.
  */
-static bool socksec_out_tracked(const struct sock *sk,
+static bool socksec_out_tracked(const struct sock *sk, bool post,
 				const struct socksec_effective *eff,
 				const struct socksec_defaults *def,
 				const struct socksec_pkt_facts *f)
 {
-	if (!f->has_payload || !sk_is_tcp(sk) ||
+	if (!socksec_wants_ktls(eff->protocol) || !sk_is_tcp(sk) ||
 	    (f->loopback && !def->protect_loopback))
 		return false;
-	if (eff->protocol == SOCKSEC_PROTO_ANY)
-		return f->xfrm == SOCKSEC_XFRM_NONE && !f->xfrm_queued;
-	return eff->protocol == SOCKSEC_PROTO_KTLS;
+	/* An active open sends nothing but its SYN in SYN_SENT. */
+	if (READ_ONCE(sk->sk_state) == TCP_SYN_SENT && !post)
+		return true;
+	if (!f->has_payload)
+		return false;
+	return eff->protocol == SOCKSEC_PROTO_KTLS || !socksec_ipsec_ok(eff, f);
 }
 
 /*
@@ -83,7 +86,7 @@ static void socksec_out_facts(struct net *net, struct sk_buff *skb,
 	}
 	if (!sk || !sk_fullsock(sk))
 		return;
-	if (socksec_out_tracked(sk, eff, def, f))
+	if (socksec_out_tracked(sk, post, eff, def, f))
 		socksec_ktls_judge(sk, skb, family, !post, f);
 	else
 		f->ktls_tx = socksec_ktls_tx(sk);
@@ -164,11 +167,12 @@ static bool socksec_passes(struct socksec_net *sn,
  * out through a per-CPU control socket that carries the protected
  * socket's mark, and time-wait sockets keep it (tw_mark).
  */
-static bool socksec_mark_requirement(u32 mark, struct socksec_effective *eff)
+static bool socksec_mark_requirement(const struct net *net, u32 mark,
+				     struct socksec_effective *eff)
 {
 	struct socksec_ipsec_cfg cfg;
 
-	socksec_ipsec_cfg_get(&cfg);
+	socksec_ipsec_cfg_get(net, &cfg);
 	if (!cfg.mark || !(mark & cfg.mark))
 		return false;
 	eff->protocol = SOCKSEC_PROTO_IPSEC;
@@ -182,7 +186,8 @@ static bool socksec_mark_requirement(u32 mark, struct socksec_effective *eff)
  * ever watched or aborted (a marked socket without settings, or the
  * kernel's control socket, only has its packets judged).
  */
-static bool socksec_out_requirement(const struct sk_buff *skb, struct sock *sk,
+static bool socksec_out_requirement(const struct net *net,
+				    const struct sk_buff *skb, struct sock *sk,
 				    const struct socksec_defaults *def,
 				    struct socksec_effective *eff,
 				    const struct socksec_iset **set)
@@ -194,7 +199,7 @@ static bool socksec_out_requirement(const struct sk_buff *skb, struct sock *sk,
 		socksec_resolve(*set, def, eff);
 		return true;
 	}
-	return socksec_mark_requirement(skb->mark, eff);
+	return socksec_mark_requirement(net, skb->mark, eff);
 }
 
 /*
@@ -294,10 +299,10 @@ static unsigned int socksec_out(struct sk_buff *skb,
 	/* Forwarded packets are no socket's business. */
 	if (post && !skb->sk)
 		return NF_ACCEPT;
-	socksec_defaults_get(&def);
+	socksec_defaults_get(state->net, &def);
 	if (def.mode == SOCKSEC_MODE_OFF)
 		return NF_ACCEPT;
-	if (!socksec_out_requirement(skb, sk, &def, &eff, &set))
+	if (!socksec_out_requirement(state->net, skb, sk, &def, &eff, &set))
 		return NF_ACCEPT;
 	/* A SYN-ACK's socket is the listener: never abort that one. */
 	own = set && sk == skb->sk;
@@ -380,7 +385,7 @@ static bool socksec_sk_routed_ipsec(struct sock *sk)
 	const struct dst_entry *dst = __sk_dst_get(sk);
 	struct socksec_ipsec_cfg cfg;
 
-	socksec_ipsec_cfg_get(&cfg);
+	socksec_ipsec_cfg_get(sock_net(sk), &cfg);
 	if (cfg.reqid && (READ_ONCE(sk->sk_mark) & cfg.mark))
 		return true;
 	return dst && (dst->xfrm || (dst->flags & DST_XFRM_QUEUE));
@@ -402,7 +407,8 @@ static bool socksec_in_requirement(struct sock *sk,
 	struct sock *full;
 
 	if (sk->sk_state == TCP_TIME_WAIT)
-		return socksec_mark_requirement(inet_twsk(sk)->tw_mark, eff);
+		return socksec_mark_requirement(sock_net(sk),
+						inet_twsk(sk)->tw_mark, eff);
 	full = sk_to_full_sk(sk);
 	if (full && sk_fullsock(full))
 		set = socksec_sk_settings(full);
@@ -524,7 +530,7 @@ static unsigned int socksec_in(struct sk_buff *skb,
 
 	if (!socksec_pinned_once())
 		return NF_ACCEPT;
-	socksec_defaults_get(&def);
+	socksec_defaults_get(state->net, &def);
 	if (def.mode == SOCKSEC_MODE_OFF)
 		return NF_ACCEPT;
 	f.loopback = state->in && (state->in->flags & IFF_LOOPBACK);

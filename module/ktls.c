@@ -16,16 +16,20 @@
  *  - Records already made: it is between the last byte written before
  *    the tracker last looked (charged to the budget) and write_seq (the
  *    bytes in between are judged for framing only, not charged).
- * Once the stream passes that position the tracker is done and freed.
+ * Once the stream passes that position the tracker is done: it stays, so
+ * that a socket without one is a socket whose stream socksec did not see
+ * from its start, and such a stream is refused.
  *
  * Ownership, references and locking of a tracker (struct socksec_tls_sk):
- *  - Only sockets with settings of their own that require kTLS get one,
- *    at their stream's first payload segment; such a socket pins the
- *    module.
+ *  - Only sockets with settings of their own that require kTLS get one:
+ *    at their SYN (active open; a SYN again means a new stream and a new
+ *    tracker), or, for a socket that sent no SYN (accepted, repaired), at
+ *    the payload segment that begins at its first unacknowledged byte
+ *    while none was acknowledged yet. Such a socket pins the module.
  *  - The tracker owns one reference on its socket, taken with
  *    refcount_inc_not_zero() and dropped in the RCU callback that frees
- *    it, after it is unhashed: when the stream passes kernel TLS's first
- *    byte, when the collector finds the socket closed, or at module exit.
+ *    it, after it is unhashed: when the collector finds the socket
+ *    closed, when a new SYN replaces it, or at module exit.
  *  - socksec_tls_lock (BH) guards the hash table; each tracker's lock
  *    guards its framing state. Writers of the framing state are
  *    LOCAL_OUT's TCP transmit path, which already runs with the socket
@@ -51,7 +55,8 @@ struct socksec_tls_sk {
 	struct socksec_tls_track t;
 };
 
-static DEFINE_HASHTABLE(socksec_tls_socks, 8);
+/* A tracker lives as long as its connection: room for many. */
+static DEFINE_HASHTABLE(socksec_tls_socks, 10);
 static DEFINE_SPINLOCK(socksec_tls_lock);
 static atomic_t socksec_ntls = ATOMIC_INIT(0);
 static struct delayed_work socksec_tls_gc_work;
@@ -108,6 +113,10 @@ static const u8 *socksec_tls_first_rec_seq(const struct tls_context *ctx,
 	case TLS_CIPHER_AES_GCM_128:
 		*len = TLS_CIPHER_AES_GCM_128_REC_SEQ_SIZE;
 		return c->aes_gcm_128.rec_seq;
+	case TLS_CIPHER_AES_CCM_128:
+		/* Laid out as AES-GCM-128's, which the union holds. */
+		*len = TLS_CIPHER_AES_CCM_128_REC_SEQ_SIZE;
+		return c->aes_gcm_128.rec_seq;
 	case TLS_CIPHER_AES_GCM_256:
 		*len = TLS_CIPHER_AES_GCM_256_REC_SEQ_SIZE;
 		return c->aes_gcm_256.rec_seq;
@@ -125,16 +134,28 @@ static const u8 *socksec_tls_first_rec_seq(const struct tls_context *ctx,
 	}
 }
 
-/* The record sequence number of kernel TLS's next record. */
+/*
+ * The record sequence number of kernel TLS's next record, NULL when it
+ * cannot be read. Where it is an allocation of its own, a closing socket
+ * frees it before it sends what kernel TLS still holds
+ * (tls_sk_proto_cleanup()): closing is flagged before.
+ */
 static const u8 *socksec_tls_tx_rec_seq(const struct tls_context *ctx)
 {
+#ifdef SOCKSEC_TLS_REC_SEQ_ALLOCATED
+	if (ctx->tx_conf != TLS_SW ||
+	    test_bit(BIT_TX_CLOSING, &tls_sw_ctx_tx(ctx)->tx_bitmask))
+		return NULL;
+#endif
 	return (const u8 *)ctx->tx.rec_seq;
 }
 
 /*
  * Whether kernel TLS may have put records of its own in TCP's write
  * queue: its record sequence number moved on from the installed one.
- * Unknown ciphers say yes, which only costs budget accounting.
+ * Where that cannot be told (a cipher socksec does not know, a closing
+ * socket) the answer is yes: the boundary is then only bounded, see the
+ * top of this file.
  */
 static bool socksec_tls_made_records(const struct tls_context *ctx)
 {
@@ -201,20 +222,16 @@ static void socksec_tls_unhash(struct socksec_tls_sk *ts)
 	call_rcu(&ts->rcu, socksec_tls_free);
 }
 
-/* Unhash a tracker unless someone else did. */
-static void socksec_tls_forget(struct socksec_tls_sk *ts)
-{
-	spin_lock_bh(&socksec_tls_lock);
-	if (!hlist_unhashed(&ts->node))
-		socksec_tls_unhash(ts);
-	spin_unlock_bh(&socksec_tls_lock);
-}
-
-static struct socksec_tls_sk *socksec_tls_new(struct sock *sk, u32 seq)
+/*
+ * A tracker for a stream beginning at @seq. @fresh: a SYN began a new
+ * stream, which replaces a tracker of an earlier one.
+ */
+static struct socksec_tls_sk *socksec_tls_new(struct sock *sk, u32 seq,
+					      bool fresh)
 {
 	struct socksec_tls_sk *ts, *old;
 
-	ts = kzalloc(sizeof(*ts), GFP_ATOMIC);
+	ts = kzalloc(sizeof(*ts), GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!ts)
 		return NULL;
 	/* A socket past its last reference sends nothing worth tracking. */
@@ -224,11 +241,15 @@ static struct socksec_tls_sk *socksec_tls_new(struct sock *sk, u32 seq)
 	}
 	ts->sk = sk;
 	spin_lock_init(&ts->lock);
-	socksec_tls_track_init(&ts->t, seq, socksec_ktls_budget());
+	socksec_tls_track_init(&ts->t, seq, socksec_ktls_budget(sock_net(sk)));
 	ts->written = seq;
 
 	spin_lock_bh(&socksec_tls_lock);
 	old = socksec_tls_find(sk);
+	if (old && fresh) {
+		socksec_tls_unhash(old);
+		old = NULL;
+	}
 	if (!old) {
 		hash_add_rcu(socksec_tls_socks, &ts->node, (unsigned long)sk);
 		if (atomic_inc_return(&socksec_ntls) == 1)
@@ -250,6 +271,7 @@ struct socksec_tls_seg {
 	unsigned int off;
 	u32 len;
 	u32 seq;
+	bool syn;		/* an active open's SYN */
 };
 
 static bool socksec_tls_seg(const struct sk_buff *skb, u8 family,
@@ -269,6 +291,7 @@ static bool socksec_tls_seg(const struct sk_buff *skb, u8 family,
 	seg->len = skb->len - seg->off;
 	/* A SYN (Fast Open's, with data) takes a sequence number itself. */
 	seg->seq = ntohl(th->seq) + th->syn;
+	seg->syn = th->syn && !th->ack;
 	return true;
 }
 
@@ -324,14 +347,40 @@ static enum socksec_tls_handshake socksec_tls_fact(enum socksec_tls_res res)
 	}
 }
 
+/*
+ * The tracker of a segment's stream, or a new one where the stream's
+ * start is certain: a SYN, or a socket that sent no SYN (accepted or
+ * repaired) whose segment begins at its first unacknowledged byte while
+ * none was acknowledged yet. NULL when the stream cannot be judged.
+ */
+static struct socksec_tls_sk *socksec_tls_get(struct sock *sk,
+					      const struct socksec_tls_seg *seg)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	struct socksec_tls_sk *ts;
+
+	if (seg->syn)
+		return socksec_tls_new(sk, seg->seq, true);
+	ts = atomic_read(&socksec_ntls) ? socksec_tls_find(sk) : NULL;
+	if (ts)
+		return ts;
+	if (READ_ONCE(tp->bytes_acked) || seg->seq != READ_ONCE(tp->snd_una))
+		return NULL;
+	return socksec_tls_new(sk, seg->seq, false);
+}
+
 /**
- * socksec_ktls_judge - how a kTLS-required socket's payload segment fares
+ * socksec_ktls_judge - how a kTLS-required socket's segment fares
  * @sk: the socket, with settings of its own that require kTLS
- * @skb: its TCP segment with payload, network header set
+ * @skb: its TCP segment (a SYN, or one with payload), network header set
  * @family: NFPROTO_IPV4 or NFPROTO_IPV6
  * @advance: true at LOCAL_OUT (the segment is judged and the tracker
  *	moves on); false at POST_ROUTING (only whether it was judged)
  * @f: f->ktls_tx and f->handshake are set
+ *
+ * A stream socksec did not see from its start (it began while mode was
+ * off, or its first segment never reached this hook) has no tracker and
+ * is refused, kernel TLS or not: what left before is unknown.
  *
  * Call under rcu_read_lock().
  */
@@ -342,38 +391,20 @@ void socksec_ktls_judge(struct sock *sk, const struct sk_buff *skb, u8 family,
 	struct socksec_tls_seg seg;
 	enum socksec_tls_res res;
 	struct socksec_tls_sk *ts;
-	bool first, done;
 
 	f->ktls_tx = ctx && ctx->tx_conf != TLS_BASE;
 	f->handshake = SOCKSEC_HS_UNFRAMED;
-	if (!socksec_tls_seg(skb, family, &seg) || !seg.len)
+	if (!socksec_tls_seg(skb, family, &seg))
 		return;
-	/* tcp_sock::bytes_sent already counts the segment being sent. */
-	first = READ_ONCE(tcp_sk(sk)->bytes_sent) == seg.len;
-	ts = atomic_read(&socksec_ntls) ? socksec_tls_find(sk) : NULL;
-	if (ts && first && advance) {
-		/*
-		 * A new stream on a socket that was disconnected: its old
-		 * tracker waits for the collector, the new one starts here.
-		 */
-		socksec_tls_forget(ts);
-		ts = NULL;
-	}
-	if (!ts) {
-		/*
-		 * Past the stream's first segment without a tracker: kernel
-		 * TLS took over and the tracker is done, or the stream was
-		 * never judged (say, mode was off when it began): only kernel
-		 * TLS vouches for it.
-		 */
-		if (!first || !advance) {
-			if (f->ktls_tx)
-				f->handshake = SOCKSEC_HS_OK;
-			return;
-		}
-		ts = socksec_tls_new(sk, seg.seq);
-		if (!ts)
-			return;
+	if (advance)
+		ts = socksec_tls_get(sk, &seg);
+	else
+		ts = atomic_read(&socksec_ntls) ? socksec_tls_find(sk) : NULL;
+	if (!ts)
+		return;
+	if (!seg.len) {
+		f->handshake = SOCKSEC_HS_OK;
+		return;
 	}
 
 	spin_lock_bh(&ts->lock);
@@ -384,12 +415,8 @@ void socksec_ktls_judge(struct sock *sk, const struct sk_buff *skb, u8 family,
 	} else {
 		res = socksec_tls_covered(&ts->t, seg.seq, seg.len);
 	}
-	done = advance && socksec_tls_done(&ts->t);
 	spin_unlock_bh(&ts->lock);
 	f->handshake = socksec_tls_fact(res);
-
-	if (done)
-		socksec_tls_forget(ts);
 }
 
 /**

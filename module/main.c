@@ -28,9 +28,6 @@ static int __init socksec_init(void)
 {
 	int err;
 
-	err = socksec_sysfs_init();
-	if (err)
-		goto err_sysfs;
 	err = socksec_watch_init();
 	if (err)
 		goto err_watch;
@@ -43,6 +40,10 @@ static int __init socksec_init(void)
 	err = socksec_ipsec_init();
 	if (err)
 		goto err_ipsec;
+	/* sysfs shows the initial namespace's knobs: after they exist. */
+	err = socksec_sysfs_init();
+	if (err)
+		goto err_sysfs;
 	err = socksec_sockopt_init();
 	if (err)
 		goto err_sockopt;
@@ -50,6 +51,8 @@ static int __init socksec_init(void)
 	return 0;
 
 err_sockopt:
+	socksec_sysfs_exit();
+err_sysfs:
 	socksec_ipsec_exit();
 err_ipsec:
 	socksec_netns_exit();
@@ -57,19 +60,17 @@ err_netns:
 	socksec_ktls_exit();
 	socksec_watch_exit();
 err_watch:
-	socksec_sysfs_exit();
-err_sysfs:
 	return err;
 }
 
 static void __exit socksec_exit(void)
 {
 	socksec_sockopt_exit();
+	socksec_sysfs_exit();
 	socksec_ipsec_exit();
 	socksec_netns_exit();
 	socksec_ktls_exit();
 	socksec_watch_exit();
-	socksec_sysfs_exit();
 }
 
 module_init(socksec_init);

@@ -28,14 +28,26 @@ static void socksec_net_sync(struct socksec_net *sn)
 	int err;
 
 	lockdep_assert_held(&socksec_cfg_lock);
-	socksec_ipsec_cfg_get(&cfg);
+	socksec_ipsec_cfg_get(sn->net, &cfg);
 	err = socksec_ipsec_sync(sn, &cfg);
 	if (err)
 		pr_warn_ratelimited("on-demand IPsec policies not installed in a namespace: %d; protected traffic there is dropped\n",
 				    err);
 }
 
-/* Called by sysfs when an IPsec knob changes. */
+/* A namespace's IPsec knob changed (knobs.c). */
+void socksec_ipsec_resync(struct net *net)
+{
+	struct socksec_net *sn = socksec_net(net);
+
+	mutex_lock(&socksec_cfg_lock);
+	/* Not yet (or no longer) listed: its init (exit) takes care. */
+	if (!list_empty(&sn->list))
+		socksec_net_sync(sn);
+	mutex_unlock(&socksec_cfg_lock);
+}
+
+/* The global ipsec_mark changed (sysfs.c). */
 void socksec_ipsec_resync_all(void)
 {
 	struct socksec_net *sn;
@@ -52,6 +64,8 @@ static int __net_init socksec_net_init(struct net *net)
 	int err;
 
 	sn->net = net;
+	INIT_LIST_HEAD(&sn->list);
+	socksec_knobs_init(sn);
 	/* Ten forgotten ACQUIREs a second, in bursts of twenty; silent. */
 	ratelimit_state_init(&sn->forget_rs, HZ, 20);
 	ratelimit_set_flags(&sn->forget_rs, RATELIMIT_MSG_ON_RELEASE);
@@ -65,8 +79,18 @@ static int __net_init socksec_net_init(struct net *net)
 	list_add(&sn->list, &socksec_nets);
 	socksec_net_sync(sn);
 	mutex_unlock(&socksec_cfg_lock);
+	/* Last: from here on the namespace's administrator may change them. */
+	err = socksec_sysctl_register(sn);
+	if (err)
+		goto err_sysctl;
 	return 0;
 
+err_sysctl:
+	mutex_lock(&socksec_cfg_lock);
+	list_del_init(&sn->list);
+	socksec_ipsec_clear(sn);
+	mutex_unlock(&socksec_cfg_lock);
+	socksec_hooks_unregister(net);
 err_hooks:
 	socksec_proc_exit(net);
 err_proc:
@@ -77,8 +101,9 @@ static void __net_exit socksec_net_exit(struct net *net)
 {
 	struct socksec_net *sn = socksec_net(net);
 
+	socksec_sysctl_unregister(sn);
 	mutex_lock(&socksec_cfg_lock);
-	list_del(&sn->list);
+	list_del_init(&sn->list);
 	socksec_ipsec_clear(sn);
 	mutex_unlock(&socksec_cfg_lock);
 	socksec_hooks_unregister(net);

@@ -82,7 +82,7 @@ static void socksec_set_mark(struct sock *sk, const struct socksec_iset *set)
 	struct socksec_ipsec_cfg cfg;
 	u32 mark;
 
-	socksec_ipsec_cfg_get(&cfg);
+	socksec_ipsec_cfg_get(sock_net(sk), &cfg);
 	mark = READ_ONCE(sk->sk_mark) & ~(cfg.mark | socksec_optional_mark(cfg.mark));
 	if (set->protocol != SOCKSEC_PROTO_KTLS) {
 		if (set->flags & SOCKSEC_ALLOW_INSECURE)
@@ -206,7 +206,7 @@ void socksec_fill_query(struct sock *sk, struct socksec_query *q)
 	rcu_read_lock();
 	set = socksec_sk_settings(sk);
 	if (set) {
-		socksec_defaults_get(&def);
+		socksec_defaults_get(sock_net(sk), &def);
 		socksec_resolve(set, &def, &eff);
 		q->protocol = eff.protocol;
 		q->flags = eff.flags;

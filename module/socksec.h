@@ -42,6 +42,22 @@ enum socksec_counter {
 	__SOCKSEC_C_MAX
 };
 
+/*
+ * The knobs every network namespace has (net.socksec.*; sysfs shows and
+ * sets the initial namespace's). A new namespace starts with the initial
+ * namespace's values. ipsec_mark is not among them: it is global.
+ */
+enum socksec_knob {
+	SOCKSEC_K_DEFAULT_PROTOCOL,
+	SOCKSEC_K_DEFAULT_FLAGS,
+	SOCKSEC_K_MODE,
+	SOCKSEC_K_PROTECT_LOOPBACK,
+	SOCKSEC_K_IPSEC_REQID,
+	SOCKSEC_K_HOLD_TIMEOUT_MS,
+	SOCKSEC_K_KTLS_BUDGET,
+	__SOCKSEC_K_MAX
+};
+
 /* IPsec knobs of sysfs. */
 struct socksec_ipsec_cfg {
 	u32 reqid;		/* 0: SPD mode; N: on-demand with reqid N */
@@ -63,6 +79,10 @@ struct xfrm_policy;
 struct socksec_net {
 	struct net *net;
 	struct list_head list;		/* socksec_nets, under socksec_cfg_lock */
+	/* Knob values: read with READ_ONCE, written under socksec_cfg_lock. */
+	u32 knob[__SOCKSEC_K_MAX];
+	struct ctl_table *sysctl_table;
+	struct ctl_table_header *sysctl;
 	atomic_long_t ctr[__SOCKSEC_C_MAX];
 	atomic_long_t out_drop[__SOCKSEC_R_MAX];
 	atomic_long_t aborted[__SOCKSEC_R_MAX];
@@ -86,6 +106,7 @@ int socksec_netns_init(void);
 void socksec_netns_exit(void);
 struct socksec_net *socksec_net(const struct net *net);
 void socksec_ipsec_resync_all(void);
+void socksec_ipsec_resync(struct net *net);
 
 static inline void socksec_count(struct socksec_net *sn, enum socksec_counter c)
 {
@@ -95,9 +116,21 @@ static inline void socksec_count(struct socksec_net *sn, enum socksec_counter c)
 /* sysfs.c */
 int socksec_sysfs_init(void);
 void socksec_sysfs_exit(void);
-void socksec_defaults_get(struct socksec_defaults *def);
-void socksec_ipsec_cfg_get(struct socksec_ipsec_cfg *cfg);
-u32 socksec_ktls_budget(void);
+u32 socksec_ipsec_mark(void);
+
+/* knobs.c */
+extern const char *const socksec_knob_names[__SOCKSEC_K_MAX];
+void socksec_knobs_init(struct socksec_net *sn);
+int socksec_knob_parse(enum socksec_knob k, const char *buf, u32 *v);
+int socksec_knob_print(enum socksec_knob k, u32 v, char *buf, size_t len);
+u32 socksec_knob_get(const struct net *net, enum socksec_knob k);
+int socksec_knob_set(struct net *net, enum socksec_knob k, u32 v);
+int socksec_sysctl_register(struct socksec_net *sn);
+void socksec_sysctl_unregister(struct socksec_net *sn);
+void socksec_defaults_get(const struct net *net, struct socksec_defaults *def);
+void socksec_ipsec_cfg_get(const struct net *net,
+			   struct socksec_ipsec_cfg *cfg);
+u32 socksec_ktls_budget(const struct net *net);
 
 /* hook.c */
 int socksec_hooks_register(struct net *net);

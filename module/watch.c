@@ -172,12 +172,10 @@ static void socksec_watch_work(struct work_struct *work)
 	kfree_rcu(w, rcu);
 }
 
-static unsigned long socksec_hold_jiffies(void)
+static unsigned long socksec_hold_jiffies(const struct net *net)
 {
-	struct socksec_ipsec_cfg cfg;
-
-	socksec_ipsec_cfg_get(&cfg);
-	return msecs_to_jiffies(cfg.hold_timeout_ms);
+	return msecs_to_jiffies(socksec_knob_get(net,
+						 SOCKSEC_K_HOLD_TIMEOUT_MS));
 }
 
 /*
@@ -188,7 +186,7 @@ static void socksec_watch_arm(struct sock *sk, enum socksec_reason reason,
 			      bool refuse)
 {
 	struct socksec_watch *w;
-	unsigned long delay = refuse ? 0 : socksec_hold_jiffies();
+	unsigned long delay = refuse ? 0 : socksec_hold_jiffies(sock_net(sk));
 
 	spin_lock_bh(&socksec_watch_lock);
 	w = socksec_watch_find(sk);

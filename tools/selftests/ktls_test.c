@@ -539,6 +539,72 @@ TEST_F(lo, fast_open_first_record_in_syn)
 	EXPECT_EQ(0, fastopen_sysctl(NULL, 0, old));
 }
 
+/*
+ * A first transmission lost before socksec's hook (here to a firewall
+ * rule ahead of it) is not the end of the stream's judging: the tracker
+ * began at the SYN, and the clear bytes are refused when TCP sends them
+ * again, though kernel TLS is installed by then.
+ */
+TEST_F(lo, lost_first_transmission_still_judged)
+{
+	static const char long_secret[] =
+		"SECRET-CLEAR-TEXT-LOST-ONCE-AND-SENT-AGAIN-LATER";
+	char buf[1024];
+	FILE *nft;
+	size_t got;
+	int c, a;
+
+	c = client(_metadata, self, SOCKSEC_PROTO_KTLS, 0, &a);
+	ASSERT_GE(c, 0);
+	/* Payload segments to the peer die ahead of socksec's hook. */
+	nft = popen("nft -f -", "w");
+	ASSERT_NE(NULL, nft);
+	fprintf(nft, "table inet socksec_lost {\n");
+	fprintf(nft, "  chain out { type filter hook output priority 0;\n");
+	fprintf(nft, "    tcp dport %d meta length gt 80 drop\n",
+		ntohs(self->sin.sin_port));
+	fprintf(nft, "  }\n}\n");
+	ASSERT_EQ(0, pclose(nft));
+	send(c, long_secret, sizeof(long_secret), MSG_NOSIGNAL);
+	usleep(50000);
+	ASSERT_EQ(0, ktls_install(c, TLS_TX, &aes128_12));
+	ASSERT_EQ(0, system("nft delete table inet socksec_lost"));
+	send(c, "x", 1, MSG_NOSIGNAL);
+	EXPECT_EQ(EACCES, refusal(c));
+	got = drain(a, buf, sizeof(buf), 1500);
+	EXPECT_EQ(NULL, memmem(buf, got, long_secret, sizeof(long_secret) - 1));
+	close(c);
+	close(a);
+}
+
+/*
+ * close() with kernel TLS records still queued: the kernel drops the
+ * TLS context before TCP sends them, and they are past the stream's
+ * boundary, so they go out as what they are.
+ */
+TEST_F(lo, close_sends_queued_records)
+{
+	static char data[300000];
+	size_t want, got;
+	char *buf;
+	int c, a;
+
+	buf = malloc(sizeof(data) * 2);
+	ASSERT_NE(NULL, buf);
+	c = client(_metadata, self, SOCKSEC_PROTO_KTLS, 0, &a);
+	ASSERT_GE(c, 0);
+	ASSERT_EQ(sizeof(hello), send(c, hello, sizeof(hello), 0));
+	ASSERT_EQ(0, ktls_install(c, TLS_TX, &aes128_12));
+	ASSERT_EQ(sizeof(data), send(c, data, sizeof(data), 0));
+	close(c);
+	want = sizeof(hello) + sizeof(data) +
+	       (sizeof(data) + 16383) / 16384 * aes128_12.overhead;
+	got = drain(a, buf, sizeof(data) * 2, 1000);
+	EXPECT_EQ(want, got);
+	free(buf);
+	close(a);
+}
+
 /* No settings: clear text, then kernel TLS, as without socksec. */
 TEST_F(lo, unprotected_socket_unaffected)
 {

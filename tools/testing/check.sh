@@ -5,9 +5,17 @@
 #   build     module at W=1 with -Werror for each kernel, tools with -Werror
 #   sparse    C=2 over the module, for each kernel
 #   checkpatch  the kernel's checkpatch.pl over every C file
+#   library   libsocksec's unit test, every public header compiled alone,
+#             the installed headers through pkg-config
+#   manuals   mandoc -T lint and man -l over man/
+#   packaging versions agree; DKMS installs the module for each kernel;
+#             the Debian packages build, lintian, socksec-dkms builds for
+#             each kernel
 #   kunit     KUnit suites on a KUnit kernel (built from linux-source-6.1)
-#   vm        the C tests, the unload test and the scenario scripts in QEMU,
-#             on each kernel
+#   vm        the C tests, the unload test, the CLI test, the DKMS-built
+#             module, the packages installed, and the scenario scripts
+#             (IPsec, kernel TLS) in QEMU, on each kernel; one command from
+#             a copy under /tmp
 #   kselftests  the kernel's own tls and ipsec selftests (built from
 #             linux-source-6.1) in QEMU on each kernel, without socksec and
 #             with it loaded: one result per binary, the same outcome for
@@ -74,6 +82,12 @@ add_totals() {
 # files are counted, and the run itself (boot, no WARN/oops, exit status)
 # counts once more.
 vm() {
+	vm_run "$@"
+	add_totals "    $1 tests" "$root/build/vm/$kver/$1"/*.tap
+}
+
+# The same for a command that writes no TAP: only the run counts.
+vm_run() {
 	local name=$1 out=$root/build/vm/$kver/$1 log=$logs/$kver/vm-$1.log
 	shift
 	if tools/testing/vm/run.sh -q --kernel "$kver" --module "$ko" \
@@ -82,7 +96,6 @@ vm() {
 	else
 		bad "  vm $name" "$log and $out/"
 	fi
-	add_totals "    $name tests" "$out"/*.tap
 }
 
 # The module for one kernel, at W=1 -Werror, in build/kernel/KVER/.
@@ -108,8 +121,142 @@ checkpatch() {
 		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f module/compat.h &&
 	perl "$cp" --no-tree --terse -f module/trace.h &&
 	perl "$cp" --no-tree --terse --strict -f tools/lib/*.c \
-		tools/lib/include/*.h tools/lib/examples/*.c tools/socksec/*.c \
-		tools/selftests/*.[ch]
+		tools/lib/include/*.h tools/lib/examples/*.c tools/lib/tests/*.c \
+		tools/socksec/*.[ch] tools/selftests/*.[ch]
+}
+
+# Every public header compiles on its own, in C and C++; installed, as
+# <socksec/socksec.h> and, with pkg-config's flags, as <socksec.h>.
+headers_standalone() {
+	local h tmp rc=0
+	for h in tools/lib/include/*.h uapi/linux/*.h; do
+		echo "== $h"
+		printf '#include "%s"\n' "$PWD/$h" | cc -Iuapi -std=c99 -Wall -Wextra \
+			-Werror -pedantic -x c -fsyntax-only - || rc=1
+		printf '#include "%s"\n' "$PWD/$h" | c++ -Iuapi -Wall -Wextra -Werror \
+			-x c++ -fsyntax-only - || rc=1
+	done
+	tmp=$(mktemp -d) || return 1
+	make -s -C tools install-dev O="$tmp/o" DESTDIR="$tmp/root" PREFIX=/usr \
+		LIBDIR=/usr/lib >/dev/null || rc=1
+	echo '#include <socksec/socksec.h>' |
+		cc -nostdinc -isystem "$(cc -print-file-name=include)" \
+			-isystem "/usr/include/$(cc -print-multiarch)" -isystem /usr/include \
+			-I"$tmp/root/usr/include" -Wall -Werror -x c -fsyntax-only - || rc=1
+	# shellcheck disable=SC2046
+	echo '#include <socksec.h>' | cc $(PKG_CONFIG_SYSROOT_DIR="$tmp/root" \
+		PKG_CONFIG_LIBDIR="$tmp/root/usr/lib/pkgconfig" pkg-config --cflags libsocksec) \
+		-Wall -Werror -x c -fsyntax-only - || rc=1
+	rm -rf "$tmp"
+	return $rc
+}
+
+# mandoc's lint at warning level and man-db's groff warnings: none.
+manuals() {
+	local m out rc=0
+	mandoc -T lint -W warning man/*.[0-9] || rc=1
+	for m in man/*.[0-9]; do
+		out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null)
+		[ -z "$out" ] || { echo "$m: $out"; rc=1; }
+	done
+	return $rc
+}
+
+# tools/Makefile's VERSION is the version of dkms.conf, debian/changelog
+# and the manuals.
+versions_agree() {
+	local v rc=0
+	v=$(sed -n 's/^VERSION *:= *//p' tools/Makefile)
+	echo "tools/Makefile: $v"
+	grep -qx "PACKAGE_VERSION=\"$v\"" dkms.conf || { echo "dkms.conf differs"; rc=1; }
+	[ "$(dpkg-parsechangelog -S Version)" = "$v" ] || { echo "debian/changelog differs"; rc=1; }
+	for m in man/*.[0-9]; do
+		grep -q "^\.TH .* \"socksec $v\"" "$m" || { echo "$m differs"; rc=1; }
+	done
+	return $rc
+}
+
+# make dkms-install for every kernel; a copy of the .ko DKMS installed
+# for each goes to build/check/dkms/KVER/ for the VM.
+dkms_install() {
+	local k f
+	make dkms-install DKMS_KVERS="${kvers[*]}" || return 1
+	for k in "${kvers[@]}"; do
+		f=$(dkms_ko "/lib/modules/$k/updates/dkms" "$k") || return 1
+		mkdir -p "$logs/dkms/$k" && cp "$f" "$logs/dkms/$k/" || return 1
+	done
+}
+
+# The socksec.ko(.xz) under DIR, built for KVER; its path.
+dkms_ko() {
+	local f
+	for f in "$1"/socksec.ko "$1"/socksec.ko.xz; do
+		[ -f "$f" ] || continue
+		if [ "$(modinfo -F vermagic "$f" | awk '{ print $1 }')" = "$2" ]; then
+			echo "$f"
+			return 0
+		fi
+		echo "$f is not built for $2" >&2
+		return 1
+	done
+	echo "no socksec.ko in $1" >&2
+	return 1
+}
+
+dkms_remove() {
+	make dkms-remove || return 1
+	if dkms status -m socksec | grep .; then
+		return 1
+	fi
+	! compgen -G '/lib/modules/*/updates/dkms/socksec.ko*'
+}
+
+# The packages, from a copy of the tree in build/deb/ (dpkg-buildpackage
+# writes them next to the source directory).
+debs=$root/build/deb
+deb_build() {
+	local v src
+	v=$(dpkg-parsechangelog -S Version)
+	src=$debs/socksec-$v
+	rm -rf "$debs"
+	mkdir -p "$src" &&
+	tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C "$src" &&
+	(cd "$src" && dpkg-buildpackage -us -uc -b)
+}
+
+# The module as the socksec-dkms package has DKMS build it, for each kernel,
+# in a DKMS tree of its own under build/deb/ (the system's stays as it is).
+deb_dkms() {
+	local v k
+	v=$(dpkg-parsechangelog -S Version)
+	rm -rf "$debs/dkms-root" "$debs/dkms-tree"
+	mkdir -p "$debs/dkms-tree" &&
+	dpkg-deb -x "$debs/socksec-dkms_${v}_all.deb" "$debs/dkms-root" || return 1
+	set -- --dkmstree "$debs/dkms-tree" --sourcetree "$debs/dkms-root/usr/src" \
+		-m socksec -v "$v"
+	dkms add "$@" || return 1
+	for k in "${kvers[@]}"; do
+		dkms build "$@" -k "$k" &&
+		dkms_ko "$debs/dkms-tree/socksec/$v/$k/x86_64/module" "$k" || return 1
+	done
+}
+
+# A copy of the checkout under /tmp, where the guest mounts a fresh tmpfs,
+# runs a command in the VM from its own directory.
+vm_from_tmp() {
+	local tmp rc
+	tmp=$(mktemp -d /tmp/socksec-copy.XXXXXX) || return 1
+	# shellcheck disable=SC2016  # $(pwd -P) is the guest's
+	mkdir "$tmp/socksec" &&
+	tar --exclude=./build --exclude=./.git -cf - . | tar -xf - -C "$tmp/socksec" &&
+	"$tmp/socksec/tools/testing/vm/run.sh" -q --no-module --kernel "$KVER" \
+		--timeout 120 --name copy -- sh -c \
+		'test "$(pwd -P)" = "$SOCKSEC_REPO" && test -f tools/testing/vm/run.sh && echo copy-ok'
+	rc=$?
+	grep -q '^copy-ok' "$tmp/socksec/build/vm/$KVER/copy/console.log" || rc=1
+	cp "$tmp/socksec/build/vm/$KVER/copy/console.log" "$logs/vm-from-tmp-console.log"
+	rm -rf "$tmp"
+	return $rc
 }
 
 for kver in "${kvers[@]}"; do
@@ -121,7 +268,22 @@ step build-tools build-tools make tools
 step build-kselftests build-kselftests tools/testing/kselftests/build.sh
 step uapi-header-standalone uapi-header-standalone sh -c \
 	'echo "#include <linux/socksec.h>" | cc -Iuapi -Wall -Werror -x c -fsyntax-only -'
+step "public headers standalone, installed" headers-standalone headers_standalone
+if build/tools/lib_test >"$logs/lib-test.log" 2>&1; then
+	ok "libsocksec unit test"
+else
+	bad "libsocksec unit test" "$logs/lib-test.log"
+fi
+add_totals "  libsocksec tests" "$logs/lib-test.log"
 step checkpatch checkpatch checkpatch
+step manuals manuals manuals
+step "versions agree" versions versions_agree
+step "dkms install ${kvers[*]}" dkms-install dkms_install
+step "debian packages build" deb-build deb_build
+step "dkms remove" dkms-remove dkms_remove
+step "lintian clean" lintian lintian -I --pedantic --fail-on error,warning,info,pedantic \
+	"$debs"/socksec_*.changes
+step "socksec-dkms builds for ${kvers[*]}" deb-dkms deb_dkms
 rm -f build/kunit/ktap.log
 if tools/testing/kunit/run.sh >"$logs/kunit.log" 2>&1; then
 	ok "kunit run"
@@ -149,15 +311,35 @@ for kver in "${kvers[@]}"; do
 	ko=$root/build/kernel/$kver/module/socksec.ko
 	vm selftests --timeout 300 -- tools/testing/guest/selftests.sh
 	vm unload --timeout 120 -- tools/testing/guest/unload.sh "$ko"
+	vm cli --timeout 300 -- tools/testing/guest/cli.sh
+	# The module DKMS installed, and the one socksec-dkms had it build.
+	if ko=$(dkms_ko "$logs/dkms/$kver" "$kver" 2>/dev/null); then
+		vm_run dkms --timeout 120 -- sh -c 'build/tools/socksec defaults -j && build/tools/socksec stats -j'
+	else
+		bad "  vm dkms" "$logs/dkms-install.log"
+	fi
+	if ko=$(dkms_ko "$debs/dkms-tree/socksec/$(dpkg-parsechangelog -S Version)/$kver/x86_64/module" \
+		"$kver" 2>/dev/null); then
+		vm packages --timeout 400 -- tools/testing/guest/packages.sh build/deb
+	else
+		bad "  vm packages" "$logs/deb-dkms.log"
+	fi
+	ko=$root/build/kernel/$kver/module/socksec.ko
 	for s in tools/testing/ipsec/scenarios/*.sh; do
 		[ -e "$s" ] || continue
 		vm "$(basename "$s" .sh)" --timeout 600 -- "$s"
+	done
+	for s in tools/testing/ktls/scenarios/*.sh; do
+		[ -e "$s" ] || continue
+		vm "ktls-$(basename "$s" .sh)" --timeout 600 -- "$s"
 	done
 	# Starts without the module: the baseline runs first, then insmod.
 	vm kselftests --no-module --timeout 2700 -- \
 		tools/testing/kselftests/guest.sh "$ko"
 	times+=("$kver $(( $(date +%s) - t0 ))s")
 done
+
+step "vm from a copy under /tmp" vm-from-tmp vm_from_tmp
 
 for t in "${times[@]}"; do
 	echo "vm suite on ${t% *} took ${t##* }"

@@ -18,11 +18,16 @@ pkgs=(
 	python3 perl sparse
 	# pahole: the 6.12 kbuild generates BTF for modules
 	dwarves
+	# packaging: DKMS, the Debian packages and their checks, the manuals
+	dkms dh-dkms debhelper dpkg-dev lintian mandoc man-db pkg-config
+	bash-completion g++
 	# the test VM
 	qemu-system-x86 busybox-static
 	# what runs inside it
 	iproute2 procps psmisc openssl tcpdump tshark nftables
 	strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
+	# the kTLS tests: OpenSSL's source (ktls/openssl.sh), real clients
+	dpkg-dev curl util-linux
 )
 bpo=bookworm-backports
 bpo_list=/etc/apt/sources.list.d/socksec-backports.sources
@@ -45,6 +50,15 @@ if [ ${#missing[@]} -ne 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
 	apt-get install -y -q "${missing[@]}"
+fi
+
+# --- OpenSSL with kernel TLS, for the kTLS tests ---------------------------
+
+# Debian 12's libssl3 is built without kTLS: build the same OpenSSL with it
+# once, into the cache (about 5 minutes on two cores).
+if ! "$(dirname "$0")/ktls/openssl.sh" --print-dir >/dev/null; then
+	need_root "no OpenSSL with kTLS in the cache"
+	"$(dirname "$0")/ktls/openssl.sh" >/dev/null
 fi
 
 # --- Debian's 6.12 from bookworm-backports -------------------------------

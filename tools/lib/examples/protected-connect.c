@@ -15,6 +15,7 @@ int main(int argc, char **argv)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
 	struct socksec_query q;
+	const char *proto;
 	char state[128];
 	int fd, err;
 
@@ -43,8 +44,13 @@ int main(int argc, char **argv)
 		perror("socksec_query");
 		return 1;
 	}
-	printf("protocol=%s state=%s spi_out=0x%08x enc=%s\n",
-	       socksec_protocol_name(q.protocol), state, q.spi_out,
+	/* A newer kernel may report a protocol this library does not name. */
+	proto = socksec_protocol_name(q.protocol);
+	if (proto)
+		printf("protocol=%s", proto);
+	else
+		printf("protocol=%u", q.protocol);
+	printf(" state=%s spi_out=0x%08x enc=%s\n", state, q.spi_out,
 	       q.enc_alg[0] ? q.enc_alg : "-");
 	freeaddrinfo(ai);
 	close(fd);

@@ -5,13 +5,19 @@
  *
  * Every function returns -1 (or NULL) and sets errno on failure, 0 (or a
  * pointer) on success. The errno values are the kernel's, documented in
- * <linux/socksec.h> and socksec(3).
+ * <linux/socksec.h>, socksec(7), socksec_set(3) and socksec_query(3).
+ *
+ * Installed as <socksec/socksec.h>, with the kernel's ABI header beside it
+ * (socksec/linux/socksec.h); `pkg-config --cflags libsocksec` also makes
+ * plain <socksec.h> work.
  */
 #ifndef LIBSOCKSEC_H
 #define LIBSOCKSEC_H
 
+#include <stddef.h>
 #include <stdint.h>
-#include <linux/socksec.h>
+/* Beside this header once installed, from the include path when building. */
+#include "linux/socksec.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,7 +30,11 @@ int socksec_get(int fd, struct socksec_settings *s);
 /* The protection in force, as in WSAQuerySocketSecurity(). */
 int socksec_query(int fd, struct socksec_query *q);
 
-/* "default", "ipsec", "ipsec2", "ktls", "any"; NULL + EINVAL if unknown. */
+/*
+ * "default", "ipsec", "ipsec2", "ktls", "any"; NULL + EINVAL if unknown:
+ * check before printing (a newer kernel may report a protocol this
+ * library does not know).
+ */
 const char *socksec_protocol_name(uint32_t protocol);
 /* Inverse of socksec_protocol_name(); -1 + EINVAL if unknown. */
 int socksec_protocol_parse(const char *name, uint32_t *protocol);

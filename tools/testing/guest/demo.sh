@@ -144,7 +144,7 @@ capture_start "$SS_NS_A" "$SS_IF_A" "$pcap"
 
 heading "Step 1: on-demand IPsec is on, but no IKE daemon runs"
 say "The administrator turns on on-demand negotiation (root, sysfs):"
-show_cmd root "$cli_name set hold_timeout_ms $HOLD_MS; $cli_name set ipsec_mark $SS_MARK; $cli_name set ipsec_reqid $SS_REQID"
+show_cmd root "$cli_name defaults set hold_timeout_ms $HOLD_MS; $cli_name defaults set ipsec_mark $SS_MARK; $cli_name defaults set ipsec_reqid $SS_REQID"
 sx_knob hold_timeout_ms "$HOLD_MS"
 sx_knob ipsec_mark "$SS_MARK"
 sx_knob ipsec_reqid "$SS_REQID"

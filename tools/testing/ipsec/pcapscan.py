@@ -17,11 +17,26 @@ prints one `key=value` per line:
   bad_frames   frame numbers (1-based, comma separated) counted in
                `marker` or `clear_port`, for tshark -Y frame.number==N
 
+With --tls-port PORT, the TCP streams to or from PORT that pass --src and
+--dst are reassembled by sequence number, each direction on its own, and
+every payload byte must lie inside a well-formed TLS record (RFC 8446
+5.1): content type 20..23, legacy version 0x0301..0x0303, length at most
+2^14 + 2048. A record cut short by the end of the stream is fine; a
+hole in a stream (bytes missing from the capture) is not:
+
+  tls_streams  directions of TCP connections with payload
+  tls_bytes    payload bytes checked
+  tls_records  TLS records found
+  tls_bad      streams where a byte is not inside a well-formed record
+               (or a hole, or retransmitted bytes that differ); each is
+               described on stderr
+
 Options:
   --marker STR   the marker as text (or --marker-hex HEX)
   --port N       TCP/UDP port whose clear-text packets count as offending
   --src ADDR     only count packets with this source address
   --dst ADDR     only count packets with this destination address
+  --tls-port N   check the TCP streams of port N for TLS framing
   --key KEY      print only the value of KEY (for shell arithmetic)
 
 Exit status 0 (2 on an unreadable file).
@@ -111,6 +126,53 @@ def ip_of(et, pkt):
     return None
 
 
+TLS_MAX_RECORD = (1 << 14) + 2048
+
+
+def tls_stream_check(segs):
+    """Check one direction of a TCP stream; segs: [(seq, syn, payload)].
+
+    Returns (bytes, records, problem or None)."""
+    isn = None
+    for seq, syn, _ in segs:
+        if syn:
+            isn = (seq + 1) & 0xFFFFFFFF
+            break
+    data = [(seq, p) for seq, _, p in segs if p]
+    if not data:
+        return 0, 0, None
+    if isn is None:
+        isn = data[0][0]
+    # Offsets relative to the ISN (mod 2^32), then one byte string.
+    pieces = sorted((((seq - isn) & 0xFFFFFFFF), p) for seq, p in data)
+    stream = bytearray()
+    for off, p in pieces:
+        if off > len(stream):
+            return len(stream), 0, "hole at stream offset %d (%d bytes missing)" % (
+                len(stream), off - len(stream))
+        overlap = stream[off:off + len(p)]
+        if overlap != p[:len(overlap)]:
+            return len(stream), 0, "retransmitted bytes at offset %d differ" % off
+        stream += p[len(overlap):]
+    pos = records = 0
+    while pos < len(stream):
+        h = stream[pos:pos + 5]
+        if h[0] < 20 or h[0] > 23:
+            return len(stream), records, "offset %d: content type %d is not TLS" % (pos, h[0])
+        if len(h) >= 2 and h[1] != 3:
+            return len(stream), records, "offset %d: version byte 0x%02x" % (pos, h[1])
+        if len(h) >= 3 and not 1 <= h[2] <= 3:
+            return len(stream), records, "offset %d: version 0x03%02x" % (pos, h[2])
+        if len(h) < 5:
+            break
+        n = struct.unpack("!H", h[3:5])[0]
+        if n > TLS_MAX_RECORD:
+            return len(stream), records, "offset %d: record length %d" % (pos, n)
+        records += 1
+        pos += 5 + n
+    return len(stream), records, None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -120,6 +182,7 @@ def main():
     ap.add_argument("--port", type=int)
     ap.add_argument("--src")
     ap.add_argument("--dst")
+    ap.add_argument("--tls-port", type=int)
     ap.add_argument("--key")
     a = ap.parse_args()
 
@@ -139,6 +202,9 @@ def main():
 
     c = dict(frames=0, esp=0, ike=0, ah=0, marker=0, clear_port=0,
              clear_tcp=0, clear_udp=0)
+    if a.tls_port is not None:
+        c.update(tls_streams=0, tls_bytes=0, tls_records=0, tls_bad=0)
+    streams = {}
     bad = []
     for n, fr in enumerate(frames, 1):
         et, pkt = l3_of(linktype, fr)
@@ -174,6 +240,12 @@ def main():
                     elif len(body) > 1:  # 1-byte NAT-T keepalive is neither
                         c["esp"] += 1
                     kind = None
+                if proto == 6 and a.tls_port in (sport, dport) and len(l4) >= 20:
+                    doff = (l4[12] >> 4) * 4
+                    seq = struct.unpack("!I", l4[4:8])[0]
+                    key = (ip[0], sport, ip[1], dport)
+                    streams.setdefault(key, []).append(
+                        (seq, bool(l4[13] & 0x02), bytes(l4[doff:])))
                 if kind:
                     c["clear_" + kind] += 1
                     if a.port is not None and a.port in (sport, dport):
@@ -181,6 +253,18 @@ def main():
                         offending = True
         if offending:
             bad.append(str(n))
+
+    for (src, sport, dst, dport), segs in streams.items():
+        nbytes, nrec, problem = tls_stream_check(segs)
+        if not nbytes:
+            continue
+        c["tls_streams"] += 1
+        c["tls_bytes"] += nbytes
+        c["tls_records"] += nrec
+        if problem:
+            c["tls_bad"] += 1
+            print("pcapscan: %s:%d -> %s:%d (%d bytes): %s" % (
+                src, sport, dst, dport, nbytes, problem), file=sys.stderr)
 
     if a.key:
         if a.key == "bad_frames":

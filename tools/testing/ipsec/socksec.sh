@@ -10,7 +10,8 @@
 # Everything the scenario prints is also kept as $SS_OUT/NAME.tap, which
 # make check counts.
 #
-#   sx_knob KNOB VALUE       write /sys/kernel/socksec/KNOB
+#   sx_knob KNOB VALUE       write /sys/kernel/socksec/KNOB and the
+#                            namespaces' net.socksec.KNOB
 #   sx_ondemand [HOLD_MS]    ipsec_reqid = $SS_REQID, hold_timeout_ms
 #   sx_server NS NAME ARGS   `socksec serve ARGS` in NS, in the background,
 #                            returns once it listens; log: sx_log NAME
@@ -36,8 +37,15 @@ SX_TEE_PID=$!
 # Let tee drain before the VM reports the result.
 ss_atexit 'exec >&- 2>&-; wait $SX_TEE_PID'
 
+# A knob for the host (sysfs) and for every scenario namespace, which has
+# its own (net.socksec.*) since its creation; ipsec_mark is global.
 sx_knob() {
+	local ns
 	echo "$2" >"$SX_SYSFS/$1"
+	[[ $1 == ipsec_mark ]] && return 0
+	for ns in $(ip netns list | awk '{ print $1 }'); do
+		ip netns exec "$ns" sh -c "echo '$2' >/proc/sys/net/socksec/$1"
+	done
 }
 
 sx_ondemand() {

@@ -16,7 +16,8 @@
 #   tools/testing/vm/run.sh -i --timeout 0 -- bash        # poke around by hand
 #
 # The guest sees the host's whole file system read-only with a throw-away
-# tmpfs layer on top (writes succeed but vanish), fresh /run and /tmp, the
+# tmpfs layer on top (writes succeed but vanish), fresh /run and /tmp (a
+# checkout under them is mounted back at its own path), the
 # kernel's own modules under /lib/modules/<VER> (modprobe and autoload work),
 # and lo up.  CMD runs as root from the repository's top directory, with
 # stdin from /dev/null; its output appears on the serial console, which this
@@ -171,6 +172,15 @@ if [[ $no_module -eq 1 ]]; then
 elif [[ $module_set -eq 1 ]]; then
 	[[ -f "$module" ]] || die "--module $module: no such file"
 fi
+
+# The guest has its own /dev, /proc and /sys: a checkout there is out of
+# its reach. Anywhere else works (under /run and /tmp, stage 1 mounts it
+# back over the guest's fresh tmpfs).
+case "$repo" in
+/dev | /dev/* | /proc | /proc/* | /sys | /sys/*)
+	die "the checkout $repo is under ${repo:0:4}, which the guest replaces with its own; clone the repository anywhere else"
+	;;
+esac
 
 qemu="${QEMU:-qemu-system-x86_64}"
 for tool in "$qemu" timeout flock cpio modprobe modinfo sha256sum mkfifo; do
