@@ -334,7 +334,7 @@ for kver in "${kvers[@]}"; do
 		vm "ktls-$(basename "$s" .sh)" --timeout 600 -- "$s"
 	done
 	# Starts without the module: the baseline runs first, then insmod.
-	vm kselftests --no-module --timeout 1800 -- \
+	vm kselftests --no-module --timeout 2700 -- \
 		tools/testing/kselftests/guest.sh "$ko"
 	times+=("$kver $(( $(date +%s) - t0 ))s")
 done

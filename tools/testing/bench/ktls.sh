@@ -91,6 +91,7 @@ log "kernel TLS bulk: rounds=$ROUNDS xfer=${XFER_S}s"
 [[ ! -e /sys/module/socksec ]] || die "socksec is loaded: start the VM with --no-module"
 deps=$(modinfo -F depends "$KO" | tr , ' ')
 # socksec's dependencies and kernel TLS itself stay loaded throughout.
+# shellcheck disable=SC2086 # a list of module names
 modprobe -a tls $deps || die "modprobe tls $deps failed"
 ns_setup
 ss_bg "$SS_NS_B" bulk-ktls "$BULK" recv -4 -k "$PORT"
