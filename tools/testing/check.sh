@@ -122,7 +122,8 @@ checkpatch() {
 	perl "$cp" --no-tree --terse -f module/trace.h &&
 	perl "$cp" --no-tree --terse --strict -f tools/lib/*.c \
 		tools/lib/include/*.h tools/lib/examples/*.c tools/lib/tests/*.c \
-		tools/socksec/*.[ch] tools/selftests/*.[ch]
+		tools/socksec/*.[ch] tools/selftests/*.[ch] tools/socksec-run/*.c \
+		tools/testing/ktls/*.c
 }
 
 # Every public header compiles on its own, in C and C++; installed, as
