@@ -28,7 +28,7 @@ rm -rf "$src"
 mkdir -p "$src/net"
 cp "$sel/kselftest.h" "$sel/kselftest_harness.h" "$src/"
 cp "$sel/net/tls.c" "$sel/net/ipsec.c" "$src/net/"
-for p in tls-6.1-build harness-exclude; do
+for p in tls-6.1-build harness-exclude ipsec-parallel-expire; do
 	patch -s -p1 -d "$src" --no-backup-if-mismatch \
 		<"tools/testing/kselftests/$p.patch"
 done
