@@ -19,7 +19,7 @@
  */
 #define SOCKSEC_NFLAGS (SOCKSEC_FLAGS_ALL + 1)
 static const struct socksec_iset
-socksec_isets[__SOCKSEC_PROTO_MAX][SOCKSEC_NFLAGS] = {
+socksec_isets[SOCKSEC_NPROTO][SOCKSEC_NFLAGS] = {
 	[SOCKSEC_PROTO_DEFAULT] = {
 		{ 0, 0 }, { 0, 1 }, { 0, 2 }, { 0, 3 },
 	},
@@ -50,7 +50,7 @@ socksec_isets[__SOCKSEC_PROTO_MAX][SOCKSEC_NFLAGS] = {
 int socksec_validate(const struct socksec_settings *s,
 		     enum socksec_sock_kind kind)
 {
-	if (s->protocol > SOCKSEC_PROTO_MAX)
+	if (s->protocol > SOCKSEC_PROTO_LAST)
 		return -EPROTONOSUPPORT;
 	if (s->flags & ~SOCKSEC_FLAGS_ALL)
 		return -EINVAL;
@@ -71,7 +71,7 @@ int socksec_validate(const struct socksec_settings *s,
  */
 const struct socksec_iset *socksec_intern(const struct socksec_settings *s)
 {
-	if (s->protocol > SOCKSEC_PROTO_MAX || s->flags >= SOCKSEC_NFLAGS ||
+	if (s->protocol > SOCKSEC_PROTO_LAST || s->flags >= SOCKSEC_NFLAGS ||
 	    s->flags == SOCKSEC_FLAGS_ALL)
 		return NULL;
 	return &socksec_isets[s->protocol][s->flags];
@@ -88,7 +88,7 @@ bool socksec_iset_owned(const void *p)
 {
 	uintptr_t a = (uintptr_t)p;
 	uintptr_t lo = (uintptr_t)&socksec_isets[0][0];
-	uintptr_t hi = (uintptr_t)&socksec_isets[SOCKSEC_PROTO_MAX][SOCKSEC_FLAGS_ALL];
+	uintptr_t hi = (uintptr_t)&socksec_isets[SOCKSEC_PROTO_LAST][SOCKSEC_FLAGS_ALL];
 
 	if (a < lo || a > hi || (a - lo) % sizeof(struct socksec_iset))
 		return false;
@@ -261,7 +261,7 @@ int socksec_parse_protocol(const char *buf, u32 *protocol)
 
 const char *socksec_protocol_name(u32 protocol)
 {
-	static const char *const names[__SOCKSEC_PROTO_MAX] = {
+	static const char *const names[SOCKSEC_NPROTO] = {
 		[SOCKSEC_PROTO_DEFAULT] = "default",
 		[SOCKSEC_PROTO_IPSEC]	= "ipsec",
 		[SOCKSEC_PROTO_IPSEC2]	= "ipsec2",
@@ -269,7 +269,7 @@ const char *socksec_protocol_name(u32 protocol)
 		[SOCKSEC_PROTO_ANY]	= "any",
 	};
 
-	if (protocol > SOCKSEC_PROTO_MAX)
+	if (protocol > SOCKSEC_PROTO_LAST)
 		return "unknown";
 	return names[protocol];
 }

@@ -13,6 +13,16 @@
 #include <linux/types.h>
 #include <uapi/linux/socksec.h>
 
+/*
+ * Bounds of the ABI's values, kept out of the ABI: the last protocol
+ * number, and every flag bit (a mask, not a value: both flags together
+ * are refused).
+ */
+#define SOCKSEC_PROTO_LAST	SOCKSEC_PROTO_ANY
+#define SOCKSEC_NPROTO		(SOCKSEC_PROTO_LAST + 1)
+#define SOCKSEC_FLAGS_ALL	(SOCKSEC_GUARANTEE_ENCRYPTION | \
+				 SOCKSEC_ALLOW_INSECURE)
+
 /* The transport of a socket, as far as socksec cares. */
 enum socksec_sock_kind {
 	SOCKSEC_SK_TCP,

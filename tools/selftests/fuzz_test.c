@@ -228,7 +228,7 @@ TEST_F_TIMEOUT(fuzz, random_option_calls, 300)
 
 	for (i = 0; i < n; i++) {
 		struct socksec_settings want = { 0 }, before, after;
-		unsigned int opt = SOCKSEC_BASE_CTL - 1 + rnd(5);
+		unsigned int opt = SOCKSEC_SETTINGS - 1 + rnd(5);
 		socklen_t len;
 		void *buf;
 		int r, err;
@@ -265,7 +265,7 @@ TEST_F_TIMEOUT(fuzz, random_option_calls, 300)
 		}
 		/* Contents: mostly near-valid settings, a tail that may not be zero. */
 		memset(page, rnd(8) ? 0 : rnd(256), psz);
-		((__u32 *)page)[0] = rnd(8) ? rnd(SOCKSEC_PROTO_MAX + 3) : rnd(~0u);
+		((__u32 *)page)[0] = rnd(8) ? rnd(SS_PROTO_LAST + 3) : rnd(~0u);
 		((__u32 *)page)[1] = rnd(8) ? rnd(5) : rnd(~0u);
 		/* Buffers: aligned, unaligned, NULL, or running into the hole. */
 		switch (rnd(8)) {

@@ -66,11 +66,11 @@ TEST_F(sock, get_after_set_every_valid_value)
 {
 	__u32 p, f;
 
-	for (p = SOCKSEC_PROTO_DEFAULT; p <= SOCKSEC_PROTO_MAX; p++) {
-		for (f = 0; f <= SOCKSEC_FLAGS_ALL; f++) {
+	for (p = SOCKSEC_PROTO_DEFAULT; p <= SS_PROTO_LAST; p++) {
+		for (f = 0; f <= SS_FLAGS_ALL; f++) {
 			int want = 0;
 
-			if (f == SOCKSEC_FLAGS_ALL)
+			if (f == SS_FLAGS_ALL)
 				want = EINVAL;
 			else if (p == SOCKSEC_PROTO_KTLS && variant->type != SOCK_STREAM)
 				want = EPROTOTYPE;
@@ -94,12 +94,12 @@ TEST_F(sock, bad_input_changes_nothing)
 		__u32 protocol, flags;
 		int err;
 	} cases[] = {
-		{ SOCKSEC_PROTO_MAX + 1, 0, EPROTONOSUPPORT },
+		{ SS_PROTO_LAST + 1, 0, EPROTONOSUPPORT },
 		{ 0xffffffff, 0, EPROTONOSUPPORT },
 		{ SOCKSEC_PROTO_IPSEC, 0x4, EINVAL },
 		{ SOCKSEC_PROTO_IPSEC, 0x80000000, EINVAL },
-		{ SOCKSEC_PROTO_IPSEC, SOCKSEC_FLAGS_ALL, EINVAL },
-		{ SOCKSEC_PROTO_ANY, SOCKSEC_FLAGS_ALL | 0x8, EINVAL },
+		{ SOCKSEC_PROTO_IPSEC, SS_FLAGS_ALL, EINVAL },
+		{ SOCKSEC_PROTO_ANY, SS_FLAGS_ALL | 0x8, EINVAL },
 	};
 	int lvl = variant->level;
 	size_t i;
@@ -169,9 +169,9 @@ TEST_F(sock, unknown_options)
 
 	EXPECT_EQ(-1, setsockopt(self->fd, variant->level, SOCKSEC_QUERY, &s, sizeof(s)));
 	EXPECT_EQ(ENOPROTOOPT, errno);
-	EXPECT_EQ(-1, setsockopt(self->fd, variant->level, SOCKSEC_PEER_TARGET, &s, sizeof(s)));
+	EXPECT_EQ(-1, setsockopt(self->fd, variant->level, SS_OPT_UNUSED, &s, sizeof(s)));
 	EXPECT_EQ(ENOPROTOOPT, errno);
-	EXPECT_EQ(-1, getsockopt(self->fd, variant->level, SOCKSEC_PEER_TARGET, &s, &len));
+	EXPECT_EQ(-1, getsockopt(self->fd, variant->level, SS_OPT_UNUSED, &s, &len));
 	EXPECT_EQ(ENOPROTOOPT, errno);
 }
 

@@ -18,6 +18,11 @@
 #include <linux/socksec.h>
 
 #define SYSFS_DIR "/sys/kernel/socksec"
+/* Every flag bit (both at once are refused), the last protocol. */
+#define SS_FLAGS_ALL (SOCKSEC_GUARANTEE_ENCRYPTION | SOCKSEC_ALLOW_INSECURE)
+#define SS_PROTO_LAST SOCKSEC_PROTO_ANY
+/* The first option number after socksec's. */
+#define SS_OPT_UNUSED (SOCKSEC_QUERY + 1)
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif

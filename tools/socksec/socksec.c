@@ -43,9 +43,12 @@ const char *cli_protocol_name(uint32_t protocol, char *buf, size_t len)
 	return buf;
 }
 
+/* The flag bits socksec knows. */
+#define CLI_FLAGS_KNOWN (SOCKSEC_GUARANTEE_ENCRYPTION | SOCKSEC_ALLOW_INSECURE)
+
 void cli_flags_format(uint32_t flags, char *buf, size_t len)
 {
-	uint32_t rest = flags & ~SOCKSEC_FLAGS_ALL;
+	uint32_t rest = flags & ~CLI_FLAGS_KNOWN;
 
 	snprintf(buf, len, "%s%s%s", (flags & SOCKSEC_GUARANTEE_ENCRYPTION) ?
 		 "encrypt" : "",
@@ -54,7 +57,7 @@ void cli_flags_format(uint32_t flags, char *buf, size_t len)
 		 (flags & SOCKSEC_ALLOW_INSECURE) ? "insecure" : "");
 	if (rest)
 		snprintf(buf + strlen(buf), len - strlen(buf), "%s0x%x",
-			 flags & SOCKSEC_FLAGS_ALL ? "," : "", rest);
+			 flags & CLI_FLAGS_KNOWN ? "," : "", rest);
 	else if (!flags)
 		snprintf(buf, len, "none");
 }

@@ -29,12 +29,8 @@
  * (iptables 64.., arptables 96.., ebtables 128.., ip6tables 64..,
  * IPVS 1152..), so the kernel hands them to socksec through nf_sockopt.
  */
-#define SOCKSEC_BASE_CTL	4800
-#define SOCKSEC_SETTINGS	(SOCKSEC_BASE_CTL + 0)	/* set and get */
-#define SOCKSEC_QUERY		(SOCKSEC_BASE_CTL + 1)	/* get only */
-#define SOCKSEC_PEER_TARGET	(SOCKSEC_BASE_CTL + 2)	/* reserved */
-#define SOCKSEC_SET_MAX		(SOCKSEC_BASE_CTL + 1)	/* one past last set */
-#define SOCKSEC_GET_MAX		(SOCKSEC_BASE_CTL + 2)	/* one past last get */
+#define SOCKSEC_SETTINGS	4800	/* set and get */
+#define SOCKSEC_QUERY		4801	/* get only */
 
 /*
  * enum socksec_protocol - what must protect the socket's traffic
@@ -42,8 +38,9 @@
  *	/sys/kernel/socksec/default_protocol, read when a packet is
  *	checked, not when the option is set.
  * @SOCKSEC_PROTO_IPSEC: an IPsec SA (ESP or AH) must protect every packet.
- * @SOCKSEC_PROTO_IPSEC2: as IPSEC; takes the extended IPsec settings
- *	(peer target) when they are given.
+ * @SOCKSEC_PROTO_IPSEC2: the same requirement as IPSEC (the number of
+ *	Windows' SOCKET_SECURITY_PROTOCOL_IPSEC2, whose extended settings
+ *	socksec does not have).
  * @SOCKSEC_PROTO_KTLS: kernel TLS must protect the payload (TCP only).
  * @SOCKSEC_PROTO_ANY: either IPsec or kernel TLS satisfies the requirement.
  */
@@ -53,10 +50,7 @@ enum socksec_protocol {
 	SOCKSEC_PROTO_IPSEC2	= 2,
 	SOCKSEC_PROTO_KTLS	= 3,
 	SOCKSEC_PROTO_ANY	= 4,
-	__SOCKSEC_PROTO_MAX
 };
-
-#define SOCKSEC_PROTO_MAX	(__SOCKSEC_PROTO_MAX - 1)
 
 /*
  * Settings flags.
@@ -68,8 +62,6 @@ enum socksec_protocol {
  */
 #define SOCKSEC_GUARANTEE_ENCRYPTION	0x1u
 #define SOCKSEC_ALLOW_INSECURE		0x2u
-#define SOCKSEC_FLAGS_ALL	(SOCKSEC_GUARANTEE_ENCRYPTION | \
-				 SOCKSEC_ALLOW_INSECURE)
 
 /*
  * struct socksec_settings - argument of SOCKSEC_SETTINGS

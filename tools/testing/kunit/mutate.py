@@ -33,8 +33,8 @@ FACTS = 'module/facts.c'
 # name: (text in decide.c, replacement)
 MUTANTS = {
     'validate-proto-bound': (
-        'if (s->protocol > SOCKSEC_PROTO_MAX)\n\t\treturn -EPROTONOSUPPORT;',
-        'if (s->protocol >= SOCKSEC_PROTO_MAX)\n\t\treturn -EPROTONOSUPPORT;'),
+        'if (s->protocol > SOCKSEC_PROTO_LAST)\n\t\treturn -EPROTONOSUPPORT;',
+        'if (s->protocol >= SOCKSEC_PROTO_LAST)\n\t\treturn -EPROTONOSUPPORT;'),
     'validate-both-flags-allowed': (
         '\tif ((s->flags & SOCKSEC_FLAGS_ALL) == SOCKSEC_FLAGS_ALL)\n\t\treturn -EINVAL;\n',
         ''),
@@ -149,8 +149,8 @@ MUTANTS = {
         'if ((v & ~SOCKSEC_FLAGS_ALL) || v == SOCKSEC_FLAGS_ALL)',
         'if (v == SOCKSEC_FLAGS_ALL)'),
     'protocol-name-bound': (
-        'if (protocol > SOCKSEC_PROTO_MAX)\n\t\treturn "unknown";',
-        'if (protocol >= SOCKSEC_PROTO_MAX)\n\t\treturn "unknown";'),
+        'if (protocol > SOCKSEC_PROTO_LAST)\n\t\treturn "unknown";',
+        'if (protocol >= SOCKSEC_PROTO_LAST)\n\t\treturn "unknown";'),
     'mode-names-swapped': (
         '[SOCKSEC_MODE_AUDIT]   = "audit",\n\t[SOCKSEC_MODE_OFF]     = "off",',
         '[SOCKSEC_MODE_AUDIT]   = "off",\n\t[SOCKSEC_MODE_OFF]     = "audit",'),
