@@ -18,40 +18,17 @@ static const char *const knobs[] = {
 	"ipsec_reqid", "hold_timeout_ms", "ktls_handshake_budget",
 };
 
-/* Read net.socksec.KNOB of the caller's namespace; returns 0 or errno. */
+/* net.socksec.KNOB of the caller's namespace; 0 or errno. */
+#define SYSCTL_DIR "/proc/sys/net/socksec"
+
 static int sysctl_read(const char *knob, char *buf, size_t len)
 {
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/socksec/%s", knob);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return errno;
-	buf[n] = '\0';
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	return 0;
+	return knob_read(SYSCTL_DIR, knob, buf, len);
 }
 
 static int sysctl_write(const char *knob, const char *val)
 {
-	char path[128];
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/socksec/%s", knob);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = errno;
-	close(fd);
-	return err;
+	return knob_write(SYSCTL_DIR, knob, val);
 }
 
 FIXTURE(ns) {

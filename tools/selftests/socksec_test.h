@@ -61,14 +61,15 @@ static inline int ss_query(int fd, int level, struct socksec_query *q)
 	return len == sizeof(*q) ? 0 : EMSGSIZE;
 }
 
-/* Read a sysfs knob into buf (newline stripped); returns 0 or errno. */
-static inline int sysfs_read(const char *knob, char *buf, size_t len)
+/* Read a knob's file into buf (newline stripped); returns 0 or errno. */
+static inline int knob_read(const char *dir, const char *knob, char *buf,
+			    size_t len)
 {
 	char path[256];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", SYSFS_DIR, knob);
+	snprintf(path, sizeof(path), "%s/%s", dir, knob);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return errno;
@@ -82,14 +83,15 @@ static inline int sysfs_read(const char *knob, char *buf, size_t len)
 	return 0;
 }
 
-/* Write a sysfs knob in one write(); returns 0 or errno. */
-static inline int sysfs_write(const char *knob, const char *val)
+/* Write a knob's file in one write(); returns 0 or errno. */
+static inline int knob_write(const char *dir, const char *knob,
+			     const char *val)
 {
 	char path[256];
 	ssize_t n;
 	int fd, err = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", SYSFS_DIR, knob);
+	snprintf(path, sizeof(path), "%s/%s", dir, knob);
 	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return errno;
@@ -98,6 +100,17 @@ static inline int sysfs_write(const char *knob, const char *val)
 		err = errno;
 	close(fd);
 	return err;
+}
+
+/* A knob of /sys/kernel/socksec (the initial namespace's). */
+static inline int sysfs_read(const char *knob, char *buf, size_t len)
+{
+	return knob_read(SYSFS_DIR, knob, buf, len);
+}
+
+static inline int sysfs_write(const char *knob, const char *val)
+{
+	return knob_write(SYSFS_DIR, knob, val);
 }
 
 #endif /* SOCKSEC_TEST_H */
