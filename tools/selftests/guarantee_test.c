@@ -20,13 +20,6 @@
 #include "socksec_test.h"
 #include "kselftest_harness.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-#ifndef TCP_ULP
-#define TCP_ULP 31
-#endif
-
 #define REQID "4242"
 
 static const char *const knobs[] = {
@@ -86,32 +79,6 @@ static int ktls_tx(int fd)
 	if (setsockopt(fd, SOL_TLS, TLS_TX, &ci, sizeof(ci)))
 		return errno;
 	return 0;
-}
-
-/* Everything readable on fd within ms, into buf; returns the length. */
-static size_t drain(int fd, char *buf, size_t size, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < size - 1 && poll(&p, 1, ms) > 0) {
-		n = recv(fd, buf + got, size - 1 - got, MSG_DONTWAIT);
-		if (n <= 0)
-			break;
-		got += n;
-	}
-	buf[got] = '\0';
-	return got;
-}
-
-static int sock_error(int fd)
-{
-	socklen_t len = sizeof(int);
-	int err = -1;
-
-	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-	return err;
 }
 
 /*

@@ -17,13 +17,6 @@
 #include "socksec_test.h"
 #include "kselftest_harness.h"
 
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-#ifndef TCP_ULP
-#define TCP_ULP 31
-#endif
-
 static const char *const knobs[] = {
 	"protect_loopback", "mode", "ktls_handshake_budget", "ipsec_reqid",
 };
@@ -126,31 +119,6 @@ static int ktls_install(int fd, int dir, const struct cipher *c)
 	if (setsockopt(fd, SOL_TLS, dir, &ci, c->size))
 		return errno;
 	return 0;
-}
-
-/* Everything readable on fd within ms, into buf; returns the length. */
-static size_t drain(int fd, char *buf, size_t size, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < size && poll(&p, 1, ms) > 0) {
-		n = recv(fd, buf + got, size - got, MSG_DONTWAIT);
-		if (n <= 0)
-			break;
-		got += n;
-	}
-	return got;
-}
-
-static int sock_error(int fd)
-{
-	socklen_t len = sizeof(int);
-	int err = -1;
-
-	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-	return err;
 }
 
 /* Wait (up to 2 s) for the refusal's abort; returns the socket error. */

@@ -6,6 +6,7 @@
 #define SOCKSEC_TEST_H
 
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,6 +17,13 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <linux/socksec.h>
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+#ifndef TCP_ULP
+#define TCP_ULP 31
+#endif
 
 #define SYSFS_DIR "/sys/kernel/socksec"
 /* Every flag bit (both at once are refused), the last protocol. */
@@ -111,6 +119,32 @@ static inline int sysfs_read(const char *knob, char *buf, size_t len)
 static inline int sysfs_write(const char *knob, const char *val)
 {
 	return knob_write(SYSFS_DIR, knob, val);
+}
+
+/* Everything readable on fd within ms, into buf; returns the length. */
+static inline size_t drain(int fd, char *buf, size_t size, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < size && poll(&p, 1, ms) > 0) {
+		n = recv(fd, buf + got, size - got, MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	return got;
+}
+
+/* A socket's pending error (SO_ERROR), -1 if it cannot be read. */
+static inline int sock_error(int fd)
+{
+	socklen_t len = sizeof(int);
+	int err = -1;
+
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	return err;
 }
 
 #endif /* SOCKSEC_TEST_H */
