@@ -7,6 +7,8 @@
 #   make demo       the guarantee, shown in a QEMU VM (installs what it needs)
 #   make check      every test and check, in QEMU, on both kernels
 #                   (installs what it needs); KVER=... for one kernel
+#   make check-debug  the VM suite and a stress run on the debug kernel
+#                   (KASAN, lockdep, kmemleak) only; make check ends with it
 #   make kunit      the KUnit suites only
 #   make vmtest T='cmd args'   run one command in the test VM
 #   make dkms-install   the module's source into /usr/src/socksec-VERSION,
@@ -75,6 +77,9 @@ deps:
 check: deps
 	tools/testing/check.sh $(CHECK_KVER)
 
+check-debug: deps
+	tools/testing/check.sh --debug-only
+
 demo: deps
 	tools/testing/demo.sh
 
@@ -89,5 +94,5 @@ clean:
 	$(MAKE) -C tools clean
 	rm -rf build
 
-.PHONY: all module tools install deps check demo kunit vmtest clean \
+.PHONY: all module tools install deps check check-debug demo kunit vmtest clean \
 	dkms-src dkms-install dkms-remove

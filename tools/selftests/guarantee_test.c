@@ -134,7 +134,7 @@ static void *send_loop(void *arg)
  * while its work may be running. A re-queued running work used to free
  * the watch and drop its socket reference twice (refcount underflow).
  */
-TEST_F(lo, udp_refused_from_many_threads)
+TEST_F_TIMEOUT(lo, udp_refused_from_many_threads, 300)
 {
 	struct sender s = { .refused = 0 };
 	pthread_t th[4];

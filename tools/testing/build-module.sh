@@ -8,16 +8,17 @@
 # Kbuild writes its objects next to the sources, so two kernels built from
 # one tree would share module/*.o. This copies the sources the module needs
 # (Kbuild, module/, uapi/) into build/kernel/KVER/ and builds there at W=1
-# against /lib/modules/KVER/build; the copy keeps its objects, so a second
-# run only rebuilds what changed. Extra arguments go to make (KCFLAGS=-Werror,
-# C=2, ...). Prints the module's path on success.
+# against /lib/modules/KVER/build (or SOCKSEC_KDIR, a kernel build tree such
+# as the debug kernel's, tools/testing/debug/kernel.sh); the copy keeps its
+# objects, so a second run only rebuilds what changed. Extra arguments go to
+# make (KCFLAGS=-Werror, C=2, ...). Prints the module's path on success.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 [ $# -ge 1 ] || { echo "usage: $0 KVER [MAKE ARGS...]" >&2; exit 2; }
 kver=$1
 shift
-kdir=/lib/modules/$kver/build
+kdir=${SOCKSEC_KDIR:-/lib/modules/$kver/build}
 [ -d "$kdir" ] || { echo "build-module.sh: no $kdir (make deps)" >&2; exit 1; }
 out=$root/build/kernel/$kver
 mkdir -p "$out"

@@ -4,8 +4,12 @@
 # Run socksec's KUnit suites (kunit/*_test.c) in QEMU.
 #
 #  1. Build a minimal KUnit-enabled x86_64 kernel from Debian's
-#     linux-source-6.1: allnoconfig + kunit/.kunitconfig (merge_config.sh -n)
-#     + olddefconfig, every requested option verified. The build tree is
+#     linux-source-6.1: allnoconfig + kunit/.kunitconfig +
+#     tools/testing/debug/kernel.config (merge_config.sh -n) + olddefconfig,
+#     every requested option verified. The second fragment makes it the
+#     debug kernel too (KASAN, lockdep, kmemleak, ...): the KUnit suites run
+#     under those detectors, and tools/testing/debug/ boots the same kernel
+#     for the VM suite. The build tree is
 #     cached in $SOCKSEC_CACHE/kunit-<hash>/, the hash covering the config
 #     inputs, the source package version and the toolchain, and it is kept
 #     complete (Module.symvers, headers) so modules can be built against it.
@@ -41,7 +45,7 @@ REPLACE=()
 
 # Bump when the way the kernel is configured or built changes, so every
 # cached tree built the old way is ignored.
-RECIPE="socksec-kunit-kernel v1: ARCH=x86_64 allnoconfig + merge_config.sh -n + olddefconfig; make all"
+RECIPE="socksec-kunit-kernel v2: ARCH=x86_64 allnoconfig + merge_config.sh -n kunit debug + olddefconfig; make all"
 
 usage() {
 	cat <<EOF
@@ -109,7 +113,9 @@ if readelf -lW "$BUSYBOX" 2>/dev/null | grep -q 'INTERP'; then
 	die "$BUSYBOX is dynamically linked; install busybox-static or set BUSYBOX"
 fi
 FRAG=$REPO/kunit/.kunitconfig
+DFRAG=$REPO/tools/testing/debug/kernel.config
 [ -f "$FRAG" ] || die "missing $FRAG"
+[ -f "$DFRAG" ] || die "missing $DFRAG"
 [ -f "$TARBALL" ] || die "missing $TARBALL (apt-get install $SRC_PKG)"
 
 mkdir -p "$CACHE" "$LOGDIR"
@@ -178,7 +184,7 @@ HASH=$( {
 	echo "$PKG_ID"
 	echo "$HOST_CC"
 	echo "$HOST_LD"
-	cat "$FRAG"
+	cat "$FRAG" "$DFRAG"
 } | sha256sum | cut -c1-16)
 KBASE=$CACHE/kunit-$HASH
 KDIR=$KBASE/build
@@ -220,6 +226,7 @@ build_kernel() {
 	rm -f "$KSTAMP"
 	mkdir -p "$KDIR"
 	cp "$FRAG" "$KBASE/kunitconfig"
+	cp "$DFRAG" "$KBASE/debugconfig"
 	log "configuring kernel in $KDIR"
 	{
 		echo "# $RECIPE"
@@ -228,12 +235,14 @@ build_kernel() {
 		echo "# $HOST_LD"
 	} >"$KBASE/inputs"
 	(cd "$SRC" && ARCH=x86_64 scripts/kconfig/merge_config.sh -n -O "$KDIR" \
-		"$KBASE/kunitconfig") >"$KBASE/config.log" 2>&1 ||
+		"$KBASE/kunitconfig" "$KBASE/debugconfig") >"$KBASE/config.log" 2>&1 ||
 		{ tail -n 30 "$KBASE/config.log" >&2; die "merge_config.sh failed"; }
 	make -s -C "$SRC" O="$KDIR" ARCH=x86_64 olddefconfig >>"$KBASE/config.log" 2>&1 ||
 		{ tail -n 30 "$KBASE/config.log" >&2; die "olddefconfig failed"; }
 	verify_config "$KBASE/kunitconfig" "$KDIR/.config" ||
 		die "kernel config lacks options requested by kunit/.kunitconfig (see above)"
+	verify_config "$KBASE/debugconfig" "$KDIR/.config" ||
+		die "kernel config lacks options requested by $DFRAG (see above)"
 	log "building kernel with make -j$JOBS (log: $blog) ..."
 	if ! make -C "$SRC" O="$KDIR" ARCH=x86_64 -j"$JOBS" all >"$blog" 2>&1; then
 		grep -E 'error|Error' "$blog" | head -n 20 >&2 || true
@@ -254,8 +263,8 @@ flock 9
 if [ "$REBUILD" = 1 ] || [ ! -f "$KSTAMP" ]; then
 	build_kernel
 else
-	verify_config "$FRAG" "$KDIR/.config" ||
-		die "cached kernel $KDIR does not match kunit/.kunitconfig; rerun with --rebuild-kernel"
+	{ verify_config "$FRAG" "$KDIR/.config" && verify_config "$DFRAG" "$KDIR/.config"; } ||
+		die "cached kernel $KDIR does not match its fragments; rerun with --rebuild-kernel"
 	log "using cached kernel $KDIR (built in $(cat "$KBASE/build-seconds" 2>/dev/null || echo '?') s)"
 fi
 exec 9>&-
@@ -361,7 +370,7 @@ log "booting under $QEMU -accel tcg (timeout ${TIMEOUT}s, console: $CONSOLE)"
 T_QEMU=$(now)
 set +e
 timeout --kill-after=10 "$TIMEOUT" "$QEMU" \
-	-accel tcg -nographic -no-reboot -m 256M -smp 1 -nic none \
+	-accel tcg -nographic -no-reboot -m 1G -smp 1 -nic none \
 	-kernel "$BZIMAGE" -initrd "$RUN/initramfs.cpio.gz" \
 	-append "$CMDLINE" </dev/null >"$RUN/console.raw" 2>"$RUN/qemu.stderr"
 QRC=$?

@@ -46,6 +46,9 @@
 #   --append ARGS    extra kernel command-line arguments (e.g. ignore_loglevel).
 #   --mem SIZE       guest memory (default 2G).
 #   --cpus N         guest CPUs (default 2).
+#   --machine TYPE   QEMU machine type (default QEMU's, i440fx "pc"); the
+#                    debug kernel boots on q35, whose ACPI tables have no
+#                    AML loops for its slow interpreter to time out in.
 #   --bzimage        boot the compressed vmlinuz through the BIOS instead of
 #                    the extracted vmlinux through its PVH entry (slower;
 #                    for checking that the two boot the same).
@@ -109,6 +112,7 @@ envs=()
 append=""
 mem=2G
 cpus=2
+machine=""
 interactive=0
 quiet=0
 bzimage=0
@@ -141,6 +145,8 @@ while [[ $# -gt 0 ]]; do
 	--mem=*) mem="${1#*=}"; shift ;;
 	--cpus) need_arg "$@"; cpus="$2"; shift 2 ;;
 	--cpus=*) cpus="${1#*=}"; shift ;;
+	--machine) need_arg "$@"; machine="$2"; shift 2 ;;
+	--machine=*) machine="${1#*=}"; shift ;;
 	--bzimage) bzimage=1; shift ;;
 	-i | --interactive) interactive=1; shift ;;
 	-q | --quiet) quiet=1; shift ;;
@@ -160,6 +166,7 @@ if [[ -z "$timeout_s" ]]; then
 fi
 [[ "$timeout_s" =~ ^[0-9]+$ ]] || die "--timeout wants whole seconds, got '$timeout_s'"
 [[ "$cpus" =~ ^[1-9][0-9]*$ ]] || die "--cpus wants a number, got '$cpus'"
+[[ "$machine" =~ ^[A-Za-z0-9._,=-]*$ ]] || die "--machine: odd machine type '$machine'"
 for e in "${envs[@]}"; do
 	[[ "$e" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "--env wants NAME=VALUE, got '$e'"
 done
@@ -239,7 +246,7 @@ build_initramfs() {
 		die "initramfs modules not found in $kdir: $(grep '^MISSING' <<<"$order" | tr '\n' ' ')"
 	fi
 	inputs="$(
-		echo "format 2 $kver"
+		echo "format 3 $kver"
 		sha256sum "$self_dir/initramfs-init" "$bb" | awk '{ print $1 }'
 		for p in $order; do
 			sha256sum "$p" | awk '{ print $1 }'
@@ -263,6 +270,8 @@ build_initramfs() {
 	cp "$bb" "$tmp/root/bin/busybox"
 	ln -s busybox "$tmp/root/bin/sh"
 	install -m 0755 "$self_dir/initramfs-init" "$tmp/root/init"
+	# A kernel with everything built in (the debug kernel) loads none.
+	: >"$tmp/root/modules/load-order"
 	for p in $order; do
 		# Debian's 6.12 ships its modules xz-compressed; busybox's insmod
 		# would first offer the kernel the compressed file.
@@ -382,6 +391,9 @@ qemu_args=(
 	-virtfs "local,path=$out,mount_tag=vmout,$p9"
 	-device "isa-debug-exit,iobase=0xf4,iosize=0x04"
 )
+if [[ -n "$machine" ]]; then
+	qemu_args+=(-machine "$machine")
+fi
 # qboot (from qemu-system-data) starts the kernel silently and faster than
 # SeaBIOS, which also prints its banner on the serial line.
 if [[ -f /usr/share/qemu/qboot.rom ]]; then
