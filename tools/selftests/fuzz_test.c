@@ -112,12 +112,12 @@ static const unsigned int op_weights[OP_NR] = {
 
 /*
  * A socket's state as far as socksec's rules tell results apart. TCP:
- * FRESH and BOUND are TCP_CLOSE (a set succeeds), LISTEN and CONN are not
- * (EISCONN), SHUT is a connection being shut down, which reaches
- * TCP_CLOSE when the FINs are through. UDP: FRESH has no port, BOUND has
- * one, CONN is connected.
+ * FRESH and BOUND are TCP_CLOSE (a set succeeds), LISTEN, SYNSENT and
+ * CONN are not (EISCONN), SHUT is a connection being shut down, which
+ * reaches TCP_CLOSE when the FINs are through. UDP: FRESH has no port,
+ * BOUND has one, CONN is connected.
  */
-enum st { ST_FRESH, ST_BOUND, ST_LISTEN, ST_CONN, ST_SHUT };
+enum st { ST_FRESH, ST_BOUND, ST_LISTEN, ST_SYNSENT, ST_CONN, ST_SHUT };
 
 /* Where a buffer points. */
 enum bufk { B_PAGE, B_UNALIGNED, B_NULL, B_HOLE };
@@ -135,6 +135,7 @@ struct model {
 	bool has;
 	struct socksec_settings s;
 	unsigned int tls;	/* SOCKSEC_TLS_* installed */
+	bool connecting;	/* a connect() may be pending: never block */
 };
 
 struct fuzz {
@@ -147,8 +148,9 @@ struct fuzz {
 	int peer;		/* the client an accept was given */
 	int sp[2];		/* for SCM_RIGHTS */
 	int tcp_l[2], tcp_closed[2];
-	struct sockaddr_storage tcp_addr[2], closed_addr[2];
-	socklen_t tcp_len[2], closed_len[2];
+	struct sockaddr_storage tcp_addr[2], closed_addr[2], full_addr[2];
+	socklen_t tcp_len[2], closed_len[2], full_len[2];
+	int full_l[2], full_c[2][2];	/* listeners whose queue is full */
 	int unix_l[3];		/* stream and seqpacket listeners, dgram */
 	struct sockaddr_un unix_addr[4];	/* ... and a name nobody has */
 	socklen_t unix_len[4];
@@ -156,6 +158,9 @@ struct fuzz {
 	unsigned int navail;
 	unsigned long count[OP_NR], kcount[ARRAY_SIZE(kinds)];
 	double secs[OP_NR];
+	/* Outcomes: the inputs that got somewhere. */
+	unsigned long set_ok, tls_tx, tls_rx, tls_set, inherited, syn_sent;
+	unsigned long child_ok;
 	struct hist hist[HIST];
 	unsigned int nhist;
 };
@@ -328,6 +333,19 @@ static void gen_input(struct fuzz *f, int *opt, int *level, socklen_t *len,
 {
 	int home = home_level(f->m.k), fill;
 
+	/* One in four: settings that are valid for some socket. */
+	if (!rnd(f, 4)) {
+		*opt = SOCKSEC_SETTINGS;
+		*level = home;
+		*len = sizeof(struct socksec_settings) + (rnd(f, 4) ? 0 : rnd(f, 64));
+		memset(f->page, 0, *len + 1);
+		((__u32 *)f->page)[0] = rnd(f, SS_PROTO_LAST + 1);
+		((__u32 *)f->page)[1] = rnd(f, SS_FLAGS_ALL);
+		*bufk = rnd(f, 4) ? B_PAGE : B_UNALIGNED;
+		if (*bufk == B_UNALIGNED)
+			memmove(f->page + 1, f->page, 8);
+		return;
+	}
 	*opt = SOCKSEC_SETTINGS - 1 + rnd(f, 5);
 	*level = rnd(f, 4) ? home : home == SOL_IP ? SOL_IPV6 : SOL_IP;
 	/* Lengths: around the structures, zero, past a page. */
@@ -423,6 +441,7 @@ static int predict_set(struct fuzz *f, int opt, const unsigned char *buf,
 		return -EPROTOTYPE;
 	switch (m->st) {
 	case ST_LISTEN:
+	case ST_SYNSENT:
 	case ST_CONN:
 		return -EISCONN;
 	case ST_SHUT:
@@ -474,6 +493,7 @@ static void do_set(struct fuzz *f)
 	if (!err) {
 		f->m.has = true;
 		f->m.s = want;
+		f->set_ok++;
 	}
 	check_model(f, err ? "after a failed set" : "after a set");
 }
@@ -672,17 +692,35 @@ static int do_listen(struct fuzz *f)
 	return r ? errno : 0;
 }
 
-/* Connect to a loopback peer (listener or datagram socket) or a closed port. */
+/*
+ * Connect to a loopback peer (listener or datagram socket), a closed port,
+ * or, for TCP, a listener whose queue is full: its SYNs are dropped and
+ * the socket stays in SYN_SENT (with 127 retries, for the whole run).
+ */
 static int do_connect(struct fuzz *f, int *target)
 {
 	const struct kind *k = f->m.k;
-	bool closed = !rnd(f, 3);
+	int r, j, syncnt = 127, pick = rnd(f, 6);
+	bool closed = pick < 2, full = pick == 2;
 	struct sockaddr_storage ss;
 	const struct sockaddr *sa;
 	socklen_t len;
-	int r, j;
 
-	*target = closed;
+	*target = pick;
+	if (full && k->family != AF_UNIX && k->type == SOCK_STREAM &&
+	    k->cls != K_INET) {
+		j = fam6(k);
+		setsockopt(f->m.fd, SOL_TCP, TCP_SYNCNT, &syncnt, sizeof(syncnt));
+		r = connect_nonblock(f->m.fd, (struct sockaddr *)&f->full_addr[j],
+				     f->full_len[j]);
+		if (r && errno == EINPROGRESS) {
+			f->m.connecting = true;
+			f->syn_sent++;
+			if (k->cls == K_TCP)
+				f->m.st = ST_SYNSENT;
+		}
+		return r ? errno : 0;
+	}
 	if (k->family == AF_UNIX) {
 		j = closed ? 3 : k->type == SOCK_STREAM ? 0 :
 		    k->type == SOCK_SEQPACKET ? 1 : 2;
@@ -701,28 +739,43 @@ static int do_connect(struct fuzz *f, int *target)
 			((struct sockaddr_in *)&ss)->sin_port = htons(9);
 		sa = (struct sockaddr *)&ss;
 	}
-	/* SCTP waits for its association: do not. */
-	if (k->proto == IPPROTO_SCTP)
+	/*
+	 * SCTP waits for its association, and a blocking connect() waits
+	 * for a pending one: never. A TCP connect() in progress to a
+	 * loopback listener or closed port ends when the SYN-ACK or the
+	 * reset is through: wait for that.
+	 */
+	if (k->proto == IPPROTO_SCTP || f->m.connecting)
 		r = connect_nonblock(f->m.fd, sa, len);
 	else
 		r = connect(f->m.fd, sa, len);
+	if (r && errno == EINPROGRESS && k->proto != IPPROTO_SCTP) {
+		struct pollfd p = { .fd = f->m.fd, .events = POLLOUT };
+
+		if (poll(&p, 1, 10000) != 1) {
+			report(f, "connect: still in progress after 10 s");
+			return -1;
+		}
+		errno = sock_error(f->m.fd);
+		r = errno ? -1 : 0;
+	}
 	if (!r)
 		f->m.st = ST_CONN;
-	else if (errno == ECONNREFUSED && k->cls == K_TCP)
+	else if (errno == ECONNREFUSED && (k->cls == K_TCP || k->cls == K_MPTCP))
 		f->m.st = ST_BOUND;	/* back to TCP_CLOSE, with a port */
 	return r ? errno : 0;
 }
 
 /*
- * connect(AF_UNSPEC): TCP aborts to TCP_CLOSE (listeners too); UDP drops
- * its peer and, as the port was the kernel's choice, the port.
+ * connect(AF_UNSPEC): TCP (and MPTCP) aborts to TCP_CLOSE, listeners too;
+ * UDP drops its peer and, as the port was the kernel's choice, the port.
  */
 static int do_disconnect(struct fuzz *f)
 {
 	struct sockaddr sa = { .sa_family = AF_UNSPEC };
 	int r = connect(f->m.fd, &sa, sizeof(sa));
 
-	if (!r && f->m.k->cls == K_TCP)
+	if (!r && (f->m.k->cls == K_TCP || f->m.k->cls == K_MPTCP))
 		f->m.st = ST_BOUND;
 	else if (!r && f->m.k->cls == K_UDP)
 		f->m.st = ST_FRESH;
@@ -733,9 +786,13 @@ static int do_shutdown(struct fuzz *f, int how)
 {
 	int r = shutdown(f->m.fd, how);
 
-	if (f->m.k->cls == K_TCP) {
-		/* A listener shut for reading stops listening: TCP_CLOSE. */
-		if (f->m.st == ST_LISTEN && how != SHUT_WR)
+	if (f->m.k->cls == K_TCP || f->m.k->cls == K_MPTCP) {
+		/*
+		 * A listener shut for reading stops listening, a connect in
+		 * SYN_SENT is abandoned: TCP_CLOSE.
+		 */
+		if ((f->m.st == ST_LISTEN && how != SHUT_WR) ||
+		    f->m.st == ST_SYNSENT)
 			f->m.st = ST_BOUND;
 		else if (f->m.st == ST_CONN)
 			f->m.st = ST_SHUT;
@@ -800,7 +857,9 @@ static int do_accept(struct fuzz *f)
 	f->m.alias = -1;
 	f->m.st = ST_CONN;
 	f->m.tls = 0;
-	/* MPTCP and AF_UNIX sockets never have settings. */
+	f->m.connecting = false;
+	if (f->m.has)
+		f->inherited++;
 	check_model(f, "accepted: the listener's settings");
 	return 0;
 }
@@ -902,6 +961,12 @@ static int do_ktls(struct fuzz *f, int *dir)
 	if (setsockopt(fd, SOL_TLS, *dir, &ci, sizeof(ci)))
 		return errno;
 	f->m.tls |= *dir == TLS_TX ? SOCKSEC_TLS_TX : SOCKSEC_TLS_RX;
+	if (*dir == TLS_TX)
+		f->tls_tx++;
+	else
+		f->tls_rx++;
+	if (f->m.has)
+		f->tls_set++;
 	return 0;
 }
 
@@ -957,6 +1022,7 @@ static int do_fork(struct fuzz *f)
 		return -1;
 	}
 	f->count[OP_CHILD_CALL] += res.calls;
+	f->child_ok++;
 	f->m.has = res.has;
 	f->m.s = res.s;
 	check_model(f, "fork: what the child set");
@@ -1048,7 +1114,7 @@ static void one_input(struct fuzz *f)
 static void setup(struct __test_metadata *_metadata, struct fuzz *f)
 {
 	static const int utypes[3] = { SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM };
-	unsigned int j;
+	unsigned int j, k;
 	int fd;
 
 	for (j = 0; j < 2; j++) {
@@ -1071,6 +1137,22 @@ static void setup(struct __test_metadata *_metadata, struct fuzz *f)
 		ASSERT_EQ(0, getsockname(f->tcp_closed[j],
 					 (struct sockaddr *)&f->closed_addr[j],
 					 &f->closed_len[j]));
+		/* Backlog 1 and two connections never accepted: full. */
+		f->full_len[j] = loopback(family, &f->full_addr[j]);
+		f->full_l[j] = socket(family, SOCK_STREAM, 0);
+		ASSERT_GE(f->full_l[j], 0);
+		ASSERT_EQ(0, bind(f->full_l[j], (struct sockaddr *)&f->full_addr[j],
+				  f->full_len[j]));
+		ASSERT_EQ(0, listen(f->full_l[j], 1));
+		ASSERT_EQ(0, getsockname(f->full_l[j], (struct sockaddr *)&f->full_addr[j],
+					 &f->full_len[j]));
+		for (k = 0; k < 2; k++) {
+			f->full_c[j][k] = socket(family, SOCK_STREAM, 0);
+			ASSERT_GE(f->full_c[j][k], 0);
+			ASSERT_EQ(0, connect(f->full_c[j][k],
+					     (struct sockaddr *)&f->full_addr[j],
+					     f->full_len[j]));
+		}
 	}
 	for (j = 0; j < 4; j++) {
 		struct sockaddr_un *u = &f->unix_addr[j];
@@ -1121,6 +1203,9 @@ static void teardown(struct fuzz *f)
 	for (j = 0; j < 2; j++) {
 		close(f->tcp_l[j]);
 		close(f->tcp_closed[j]);
+		close(f->full_l[j]);
+		close(f->full_c[j][0]);
+		close(f->full_c[j][1]);
 	}
 	for (j = 0; j < 3; j++)
 		close(f->unix_l[j]);
@@ -1172,6 +1257,12 @@ TEST_F_TIMEOUT(fuzz, random_option_calls, 900)
 		total += f->count[j];
 	}
 	printf("#   %-16s %7lu\n", "total", total);
+	printf("# %lu sets succeeded, %lu accepted sockets inherited settings,\n",
+	       f->set_ok, f->inherited);
+	printf("# %lu connects left in SYN_SENT, %lu fork children,\n",
+	       f->syn_sent, f->child_ok);
+	printf("# kernel TLS %lu TX and %lu RX installed (%lu on sockets with settings)\n",
+	       f->tls_tx, f->tls_rx, f->tls_set);
 	for (j = 0; j < ARRAY_SIZE(kinds); j++)
 		if (f->kcount[j])
 			printf("#   sockets %-16s %lu\n", kinds[j].name, f->kcount[j]);
