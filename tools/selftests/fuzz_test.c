@@ -8,7 +8,8 @@
  * not, zero and non-zero tails, aligned, unaligned, NULL and faulting
  * buffers. Between them, on the same socket: bind, listen, accept (the run
  * goes on with the accepted socket), connect (to a loopback listener or a
- * closed port) and disconnect, shutdown, close (a new socket of a random
+ * closed port, or a listener whose queue is full, which leaves it in
+ * SYN_SENT) and disconnect, shutdown, close (a new socket of a random
  * kind), dup and dup3 (the run goes on with the duplicate, the old
  * descriptor stays in use too), fork (the child makes a few option calls
  * on the inherited descriptor), SCM_RIGHTS (the descriptor goes through an
@@ -22,9 +23,10 @@
  * as socksec's rules need it, what kernel TLS installed. Every call must
  * give exactly the result the ABI documents for that input in that state
  * (on a family or level socksec does not serve, the kernel's own answer),
- * a failed set must change nothing, a successful one must read back, an
- * accepted socket must carry its listener's settings, and every
- * descriptor of a socket must show the same settings.
+ * a failed set must change nothing (settings, socksec's bits in the
+ * mark), a successful one must read back, an accepted socket must carry
+ * its listener's settings, and every descriptor of a socket must show the
+ * same settings.
  *
  * The seed, the count of inputs and the counts per operation are printed.
  * SOCKSEC_FUZZ_SEED gives another seed, SOCKSEC_FUZZ_N another count.
@@ -144,6 +146,7 @@ struct fuzz {
 	bool failed, child;
 	unsigned char *page, *hole;
 	long psz;
+	__u32 mark;		/* ipsec_mark: socksec's bit in sk_mark */
 	struct model m;
 	int peer;		/* the client an accept was given */
 	int sp[2];		/* for SCM_RIGHTS */
@@ -287,7 +290,18 @@ static int snapshot(int fd, int level, struct socksec_settings *s)
 	return len == sizeof(*s) ? 0 : EMSGSIZE;
 }
 
-/* Every descriptor of the socket shows the settings of the model. */
+/*
+ * The bits socksec keeps in a socket's mark: ipsec_mark when it requires
+ * IPsec, the next bit up when it also allows clear text, none for KTLS.
+ */
+static __u32 mark_of(const struct fuzz *f, const struct model *m)
+{
+	if (!m->has || m->s.protocol == SOCKSEC_PROTO_KTLS)
+		return 0;
+	return m->s.flags & SOCKSEC_ALLOW_INSECURE ? f->mark << 1 : f->mark;
+}
+
+/* Every descriptor of the socket shows the settings (and mark) of the model. */
 static void check_model(struct fuzz *f, const char *what)
 {
 	const struct model *m = &f->m;
@@ -298,6 +312,14 @@ static void check_model(struct fuzz *f, const char *what)
 	for (j = 0; j < 2 && fds[j] >= 0 && !f->failed; j++) {
 		struct socksec_settings s;
 		int err = snapshot(fds[j], home_level(m->k), &s);
+		socklen_t len = sizeof(__u32);
+		__u32 mark = 0;
+
+		if ((m->k->cls == K_TCP || m->k->cls == K_UDP) &&
+		    (getsockopt(fds[j], SOL_SOCKET, SO_MARK, &mark, &len) ||
+		     (mark & (f->mark | f->mark << 1)) != mark_of(f, m)))
+			report(f, "%s: fd %d: mark 0x%x, socksec's bits should be 0x%x",
+			       what, fds[j], mark, mark_of(f, m));
 
 		/* MPTCP: EOPNOTSUPP, or its TCP subflow's settings. */
 		if (m->k->cls == K_MPTCP && err == EOPNOTSUPP)
@@ -1115,6 +1137,7 @@ static void setup(struct __test_metadata *_metadata, struct fuzz *f)
 {
 	static const int utypes[3] = { SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM };
 	unsigned int j, k;
+	char buf[32];
 	int fd;
 
 	for (j = 0; j < 2; j++) {
@@ -1186,6 +1209,11 @@ static void setup(struct __test_metadata *_metadata, struct fuzz *f)
 		/* The first four are what socksec serves: they must exist. */
 		ASSERT_GE(j, 4);
 	}
+	/* socksec's mark bit, from sysfs (its default when unreadable). */
+	f->mark = 0x01000000;
+	if (!sysfs_read("ipsec_mark", buf, sizeof(buf)))
+		f->mark = strtoul(buf, NULL, 0);
+	printf("# ipsec_mark 0x%x\n", f->mark);
 	/* A readable page, and the page after it unmapped. */
 	f->page = mmap(NULL, 2 * f->psz, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
