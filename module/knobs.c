@@ -10,8 +10,11 @@
  *
  * One syntax for both: a value is parsed and printed here, so
  * "echo ktls > /sys/kernel/socksec/default_protocol" and
- * "sysctl net.socksec.default_protocol=ktls" mean the same. A bad value is
- * EINVAL and changes nothing. Values are read locklessly (READ_ONCE) on
+ * "sysctl net.socksec.default_protocol=ktls" mean the same. A value is the
+ * whole of one write, whatever the file offset: no NUL byte in it, at most
+ * SOCKSEC_KNOB_TEXT_MAX characters and one trailing newline. Anything
+ * else, or a value the knob does not take, is EINVAL and changes
+ * nothing. Values are read locklessly (READ_ONCE) on
  * the packet path and written under socksec_cfg_lock, which also
  * serialises the policy resync a change may need.
  */
@@ -69,6 +72,53 @@ void socksec_knobs_init(struct socksec_net *sn)
 			socksec_knob_defaults[k] : READ_ONCE(init->knob[k]);
 }
 
+/**
+ * socksec_knob_text_ok - whether a write can hold a knob's value at all
+ * @buf: what was written
+ * @count: its length, NUL bytes included
+ *
+ * The same rule for sysfs and net.socksec.*: a value is the whole write,
+ * so a NUL byte inside it or text too long for any value is refused
+ * rather than cut short.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int socksec_knob_text_ok(const char *buf, size_t count)
+{
+	size_t len = count;
+
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (!len || len > SOCKSEC_KNOB_TEXT_MAX ||
+	    strnlen(buf, count) != count)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * The kernel's boolean spellings, whole: kstrtobool() looks at the first
+ * characters only and would take "10" or "nonsense".
+ */
+static int socksec_parse_bool(const char *buf, u32 *v)
+{
+	static const char *const words[] = {
+		"0", "1", "n", "y", "no", "yes", "off", "on",
+	};
+	size_t len = strlen(buf);
+	unsigned int i;
+
+	if (len && buf[len - 1] == '\n')
+		len--;
+	for (i = 0; i < ARRAY_SIZE(words); i++) {
+		if (strlen(words[i]) == len &&
+		    !strncasecmp(buf, words[i], len)) {
+			*v = i % 2;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 static int socksec_parse_range(const char *buf, u32 min, u32 max, u32 *v)
 {
 	if (kstrtou32(buf, 0, v) || *v < min || *v > max)
@@ -87,7 +137,6 @@ static int socksec_parse_range(const char *buf, u32 min, u32 max, u32 *v)
 int socksec_knob_parse(enum socksec_knob k, const char *buf, u32 *v)
 {
 	enum socksec_mode m;
-	bool b;
 	int err;
 
 	switch (k) {
@@ -100,10 +149,7 @@ int socksec_knob_parse(enum socksec_knob k, const char *buf, u32 *v)
 		*v = m;
 		return err;
 	case SOCKSEC_K_PROTECT_LOOPBACK:
-		if (kstrtobool(buf, &b))
-			return -EINVAL;
-		*v = b;
-		return 0;
+		return socksec_parse_bool(buf, v);
 	case SOCKSEC_K_IPSEC_REQID:
 		return socksec_parse_range(buf, 0, U32_MAX, v);
 	case SOCKSEC_K_HOLD_TIMEOUT_MS:
@@ -212,7 +258,9 @@ u32 socksec_ktls_budget(const struct net *net)
 
 /*
  * net.socksec.KNOB: ->data is the namespace, ->extra1 the knob. The text
- * goes through a buffer of its own, in the syntax of sysfs.
+ * is that of sysfs: a read goes through a buffer of its own; a write is
+ * one whole value wherever the file offset stands (proc_dostring() would
+ * cut a long one short and ignore one past the start).
  */
 static int socksec_sysctl_handler(SOCKSEC_CTL_CONST struct ctl_table *table,
 				  int write, void *buffer, size_t *lenp,
@@ -221,26 +269,31 @@ static int socksec_sysctl_handler(SOCKSEC_CTL_CONST struct ctl_table *table,
 	enum socksec_knob k = (uintptr_t)table->extra1;
 	struct net *net = table->data;
 	struct ctl_table tmp = {
-		.maxlen = 32,
+		.maxlen = SOCKSEC_KNOB_TEXT_MAX + 1,
 		.mode = table->mode,
 	};
-	char text[32];
+	char text[SOCKSEC_KNOB_TEXT_MAX + 2];
 	u32 v;
 	int err;
 
+	if (write) {
+		err = socksec_knob_text_ok(buffer, *lenp);
+		if (err)
+			return err;
+		memcpy(text, buffer, *lenp);
+		text[*lenp] = '\0';
+		err = socksec_knob_parse(k, text, &v);
+		if (err)
+			return err;
+		err = socksec_knob_set(net, k, v);
+		if (!err)
+			*ppos += *lenp;
+		return err;
+	}
 	tmp.data = text;
-	if (!write)
-		socksec_knob_print(k, socksec_knob_get(net, k), text,
-				   sizeof(text));
-	else
-		text[0] = '\0';
-	err = proc_dostring(&tmp, write, buffer, lenp, ppos);
-	if (err || !write)
-		return err;
-	err = socksec_knob_parse(k, text, &v);
-	if (err)
-		return err;
-	return socksec_knob_set(net, k, v);
+	socksec_knob_print(k, socksec_knob_get(net, k), text,
+			   SOCKSEC_KNOB_TEXT_MAX + 1);
+	return proc_dostring(&tmp, 0, buffer, lenp, ppos);
 }
 
 /**
@@ -261,7 +314,7 @@ int socksec_sysctl_register(struct socksec_net *sn)
 	for (k = 0; k < __SOCKSEC_K_MAX; k++) {
 		t[k].procname = socksec_knob_names[k];
 		t[k].data = sn->net;
-		t[k].maxlen = 32;
+		t[k].maxlen = SOCKSEC_KNOB_TEXT_MAX + 1;
 		t[k].mode = 0644;
 		t[k].proc_handler = socksec_sysctl_handler;
 		t[k].extra1 = (void *)(uintptr_t)k;

@@ -121,6 +121,9 @@ u32 socksec_ipsec_mark(void);
 /* knobs.c */
 extern const char *const socksec_knob_names[__SOCKSEC_K_MAX];
 void socksec_knobs_init(struct socksec_net *sn);
+/* The longest text of a knob's value, a trailing newline aside. */
+#define SOCKSEC_KNOB_TEXT_MAX	31
+int socksec_knob_text_ok(const char *buf, size_t count);
 int socksec_knob_parse(enum socksec_knob k, const char *buf, u32 *v);
 int socksec_knob_print(enum socksec_knob k, u32 v, char *buf, size_t len);
 u32 socksec_knob_get(const struct net *net, enum socksec_knob k);

@@ -4,8 +4,8 @@
  * every namespace has its own as net.socksec.*), and ipsec_mark, which is
  * global. One value per file, root-owned 0644 (the files' mode is the
  * access control: tightening one's own socket needs no privilege,
- * changing the host's defaults does). A write is validated as a whole; a
- * bad value is EINVAL and the old value stays.
+ * changing the host's defaults does). A write is validated as a whole
+ * (socksec_knob_text_ok()); a bad value is EINVAL and the old value stays.
  */
 
 #include <linux/kobject.h>
@@ -54,7 +54,9 @@ static ssize_t socksec_knob_store(struct kobject *kobj,
 	u32 v;
 	int err;
 
-	err = socksec_knob_parse(ka->knob, buf, &v);
+	err = socksec_knob_text_ok(buf, count);
+	if (!err)
+		err = socksec_knob_parse(ka->knob, buf, &v);
 	if (!err)
 		err = socksec_knob_set(&init_net, ka->knob, v);
 	return err ? err : count;
@@ -91,7 +93,8 @@ static ssize_t ipsec_mark_store(struct kobject *kobj,
 {
 	u32 v;
 
-	if (kstrtou32(buf, 0, &v) || !v || !is_power_of_2(v) || v >= BIT(31))
+	if (socksec_knob_text_ok(buf, count) || kstrtou32(buf, 0, &v) ||
+	    !v || !is_power_of_2(v) || v >= BIT(31))
 		return -EINVAL;
 	/*
 	 * Sockets keep the bit they were given; under another one their

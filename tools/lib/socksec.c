@@ -44,23 +44,40 @@ EXPORT int socksec_set(int fd, uint32_t protocol, uint32_t flags)
 
 EXPORT int socksec_get(int fd, struct socksec_settings *s)
 {
-	socklen_t len = sizeof(*s);
-	int level = socksec_level(fd);
+	struct socksec_settings got;
+	socklen_t len = sizeof(got);
+	int level;
 
-	if (level < 0)
+	if (!s) {
+		errno = EINVAL;
 		return -1;
-	return getsockopt(fd, level, SOCKSEC_SETTINGS, s, &len);
+	}
+	level = socksec_level(fd);
+	if (level < 0 || getsockopt(fd, level, SOCKSEC_SETTINGS, &got, &len) < 0)
+		return -1;
+	*s = got;
+	return 0;
 }
 
 EXPORT int socksec_query(int fd, struct socksec_query *q)
 {
-	socklen_t len = sizeof(*q);
-	int level = socksec_level(fd);
+	struct socksec_query got;
+	socklen_t len = sizeof(got);
+	int level;
 
+	if (!q) {
+		errno = EINVAL;
+		return -1;
+	}
+	level = socksec_level(fd);
 	if (level < 0)
 		return -1;
-	memset(q, 0, sizeof(*q));
-	return getsockopt(fd, level, SOCKSEC_QUERY, q, &len);
+	/* An older kernel fills less: the rest reads as zero. */
+	memset(&got, 0, sizeof(got));
+	if (getsockopt(fd, level, SOCKSEC_QUERY, &got, &len) < 0)
+		return -1;
+	*q = got;
+	return 0;
 }
 
 static const char *const socksec_protocol_names[] = {
@@ -86,6 +103,10 @@ EXPORT int socksec_protocol_parse(const char *name, uint32_t *protocol)
 {
 	uint32_t p;
 
+	if (!name || !protocol) {
+		errno = EINVAL;
+		return -1;
+	}
 	for (p = 0; p < ARRAY_LEN(socksec_protocol_names); p++) {
 		if (!strcasecmp(name, socksec_protocol_names[p])) {
 			*protocol = p;
@@ -111,9 +132,14 @@ static int socksec_flag_word(const char *w, size_t n, uint32_t *flags)
 	}
 	if (n == 4 && !strncasecmp(w, "none", n))
 		return 0;
+	/* Digits only: strtoul() would also take blanks and a sign. */
+	if (n == 0 || *w < '0' || *w > '9') {
+		errno = EINVAL;
+		return -1;
+	}
 	errno = 0;
 	v = strtoul(w, &end, 0);
-	if (errno || end != w + n || n == 0 || v > UINT32_MAX) {
+	if (errno || end != w + n || v > UINT32_MAX) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -126,6 +152,10 @@ EXPORT int socksec_flags_parse(const char *text, uint32_t *flags)
 	uint32_t f = 0;
 	const char *p = text;
 
+	if (!text || !flags) {
+		errno = EINVAL;
+		return -1;
+	}
 	for (;;) {
 		size_t n = strcspn(p, ",");
 
@@ -152,7 +182,7 @@ EXPORT int socksec_state_format(uint32_t state, char *buf, size_t len)
 	size_t i, used = 0;
 	int n;
 
-	if (!len) {
+	if (!buf || !len) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -230,13 +230,55 @@ out:
 	return ret;
 }
 
+/* Longest -i and -w: ten minutes. */
+#define CONN_MAX_MS	600000
+#define CONN_MAX_COUNT	1000000
+
+/* A whole decimal number from 0 to max: no sign, no blanks, no more. */
+static bool number(const char *s, long max, int *v)
+{
+	char *end;
+	long x;
+
+	errno = 0;
+	x = strtol(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end || errno || x > max)
+		return false;
+	*v = x;
+	return true;
+}
+
+/* The same for option -opt of cmd; 0, or -1 after saying why. */
+static int parse_num(const char *cmd, int opt, const char *s, long max, int *v)
+{
+	if (number(s, max, v))
+		return 0;
+	cli_err("%s: bad value '%s' for -%c: a number from 0 to %ld", cmd, s,
+		opt, max);
+	return -1;
+}
+
+/* A port: a service name, or a number from min to 65535. */
+static int check_port(const char *cmd, const char *port, int min)
+{
+	int v;
+
+	if (*port >= '0' && *port <= '9' &&
+	    (!number(port, 65535, &v) || v < min)) {
+		cli_err("%s: bad port '%s': a service name or a number from %d to 65535",
+			cmd, port, min);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * The options of connect and serve: the index of the first operand, or -1
  * with the exit status in *status (after -h, or a bad option).
  */
 static int parse_opts(int argc, char **argv, struct opts *o, int *status)
 {
-	int c;
+	int c, bad = 0;
 
 	while ((c = getopt(argc, argv, "46up:f:m:n:c:i:w:h")) != -1) {
 		switch (c) {
@@ -251,7 +293,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *status)
 			break;
 		case 'p':
 			if (socksec_protocol_parse(optarg, &o->protocol) < 0) {
-				cli_err("bad protocol %s", optarg);
+				cli_err("%s: bad protocol '%s': default, ipsec, ipsec2, ktls or any",
+					argv[0], optarg);
 				*status = EXIT_USAGE;
 				return -1;
 			}
@@ -259,7 +302,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *status)
 			break;
 		case 'f':
 			if (socksec_flags_parse(optarg, &o->flags) < 0) {
-				cli_err("bad flags %s", optarg);
+				cli_err("%s: bad flags '%s': encrypt, insecure, none or a number, comma-separated",
+					argv[0], optarg);
 				*status = EXIT_USAGE;
 				return -1;
 			}
@@ -269,13 +313,16 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *status)
 			break;
 		case 'n':
 		case 'c':
-			o->count = atoi(optarg);
+			bad |= parse_num(argv[0], c, optarg, CONN_MAX_COUNT,
+					 &o->count);
 			break;
 		case 'i':
-			o->interval_ms = atoi(optarg);
+			bad |= parse_num(argv[0], c, optarg, CONN_MAX_MS,
+					 &o->interval_ms);
 			break;
 		case 'w':
-			o->wait_ms = atoi(optarg);
+			bad |= parse_num(argv[0], c, optarg, CONN_MAX_MS,
+					 &o->wait_ms);
 			break;
 		case 'h':
 			conn_usage(stdout);
@@ -283,6 +330,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *status)
 			return -1;
 		default:
 			conn_usage(stderr);
+			*status = EXIT_USAGE;
+			return -1;
+		}
+		if (bad) {
 			*status = EXIT_USAGE;
 			return -1;
 		}
@@ -306,6 +357,8 @@ int cmd_connect(int argc, char **argv)
 		conn_usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (check_port(argv[0], argv[i + 1], 1) < 0)
+		return EXIT_USAGE;
 	return do_connect(&o, argv[i], argv[i + 1]);
 }
 
@@ -320,5 +373,7 @@ int cmd_serve(int argc, char **argv)
 		conn_usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (check_port(argv[0], argv[i], 0) < 0)
+		return EXIT_USAGE;
 	return do_serve(&o, argv[i]);
 }

@@ -31,7 +31,7 @@ static const struct {
 	{ "default_protocol", "ipsec, ktls or any", NULL },
 	{ "default_flags",
 	  "encrypt (0x1), insecure (0x2), none (0), not both", NULL },
-	{ "protect_loopback", "0 or 1 (also y/n, on/off)", NULL },
+	{ "protect_loopback", "0 or 1 (also y/n, yes/no, on/off)", NULL },
 	{ "ipsec_reqid", "0 (SPD mode) or a reqid from 1 to 4294967295", NULL },
 	{ "ipsec_mark", "a single bit below bit 31, such as 0x01000000",
 	  "it is fixed once a socket has been protected, until reboot" },

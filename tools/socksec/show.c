@@ -241,8 +241,11 @@ static int parse_port(const char *word, unsigned int *port)
 
 	if (*word == ':')
 		word++;
-	v = strtol(word, &end, 10);
-	if (*word && !*end && v >= 0 && v <= 65535) {
+	/* Digits, or a name: strtol() would also take blanks and signs. */
+	if (*word >= '0' && *word <= '9') {
+		v = strtol(word, &end, 10);
+		if (*end || v > 65535)
+			return -1;
 		*port = v;
 		return 0;
 	}

@@ -121,6 +121,93 @@ run "$cli" set hold_timeout_ms 3000
 check "the old 'socksec set KEY VALUE' still works" test "$rc" -eq 0 -a "$(cat $sys/hold_timeout_ms)" = 3000
 "$cli" defaults set hold_timeout_ms 5000
 
+# --- bad input: a precise message and exit status, nothing changed ------
+
+snapshot() { # every default and the protected-socket counter
+	grep -H . "$sys"/*
+	awk '$1 == "sockets_protected"' /proc/net/socksec
+}
+snapshot >"$state/before"
+# bad RC TEXT ARGS...: socksec ARGS fails with RC and one line with TEXT.
+bad() {
+	local want=$1 text=$2
+	shift 2
+	run "$cli" "$@"
+	check "socksec ${*//$'\n'/\\n}: exit $want, '$text'" err_is "$want" "$text"
+}
+# usage_is TEXT: the last run failed with status 2, TEXT and a usage
+# text on stderr.
+usage_is() {
+	[[ $rc -eq 2 ]] || { echo "status $rc, wanted 2"; cat "$state/e"; return 1; }
+	grep -qF -- "$1" "$state/e" || { echo "no '$1' in:"; cat "$state/e"; return 1; }
+	grep -q '^usage:' "$state/e" || { echo "no usage in:"; cat "$state/e"; return 1; }
+}
+# bad_usage TEXT ARGS...: socksec ARGS fails with 2, TEXT and the usage.
+bad_usage() {
+	local text=$1
+	shift
+	run "$cli" "$@"
+	check "socksec $*: exit 2, '$text' and the usage" usage_is "$text"
+}
+bad 2 "unknown command 'bogus'" bogus
+bad 2 "unknown command 'Show'" Show
+bad_usage "invalid option -- 'x'" -x
+bad_usage "doesn't allow an argument" --json=1
+bad_usage "" -j
+bad 2 "show: unknown filter 'extra' (sport, dport)" show extra
+bad 2 "show: unknown filter 'extra'" show sport 1 extra
+bad 2 "show: unknown protocol 'bogus'" show --protocol bogus
+bad 2 "show: unknown protocol 'default'" show --protocol default
+bad_usage "requires an argument" show --protocol
+bad 2 "show: unknown state 'encrypte'" show --state encrypte
+bad 2 "show: sport: bad port '70000'" show sport 70000
+bad 2 "show: sport: bad port ' 80'" show sport ' 80'
+bad 2 "show: dport: bad port '+80'" show dport +80
+bad 2 "show: dport: bad port 'no-such-service'" show dport = no-such-service
+bad 2 "show: dport wants a port" show dport '<'
+bad_usage "unknown subcommand 'bogus' (show, get, set)" defaults bogus
+bad_usage "defaults get: wrong number of arguments" defaults get
+bad_usage "defaults get: wrong number of arguments" defaults get mode extra
+bad_usage "defaults set: wrong number of arguments" defaults set mode
+bad_usage "defaults set: wrong number of arguments" defaults set mode audit extra
+bad_usage "defaults show: wrong number of arguments" defaults show extra
+bad 2 "unknown key '../mode'" defaults get ../mode
+bad 2 "unknown key ''" defaults set '' 1
+bad 2 "bad value for mode: enforce, audit or off" defaults set mode ''
+bad 2 "bad value for mode" defaults set mode $'audit\nenforce'
+bad 2 "bad value 'audit ' for mode" defaults set mode 'audit '
+bad 2 "bad value '10' for protect_loopback: 0 or 1" defaults set protect_loopback 10
+bad 2 "bad value 'yes please' for protect_loopback" defaults set protect_loopback 'yes please'
+bad 2 "bad value '-1' for ipsec_reqid" defaults set ipsec_reqid -1
+bad 2 "bad value '0x0000000000000000000000000000002a' for ipsec_reqid" \
+	defaults set ipsec_reqid 0x0000000000000000000000000000002a
+bad 2 "bad value '-5' for hold_timeout_ms: a number of milliseconds from 100 to 600000" \
+	defaults set hold_timeout_ms -5
+bad 2 "bad value '+0x3' for default_flags" defaults set default_flags +0x3
+bad 2 "bad value 'encrypt,bogus' for default_flags" defaults set default_flags encrypt,bogus
+bad 2 "usage: socksec set KEY VALUE" set mode
+bad 2 "stats: unknown counter 'bogus'" stats -z sockets_protected bogus
+bad_usage "invalid option -- 'x'" stats -x
+bad 2 "connect: bad value 'x' for -c: a number from 0 to 1000000" connect -c x 127.0.0.1 7399
+bad 2 "connect: bad value '-1' for -w" connect -w -1 127.0.0.1 7399
+bad 2 "connect: bad value '600001' for -i: a number from 0 to 600000" connect -i 600001 127.0.0.1 7399
+bad 2 "connect: bad port '99999': a service name or a number from 1 to 65535" connect 127.0.0.1 99999
+bad 2 "connect: bad port '0'" connect 127.0.0.1 0
+bad 2 "connect: bad protocol 'bogus': default, ipsec, ipsec2, ktls or any" connect -p bogus 127.0.0.1 7399
+bad 2 "connect: bad flags 'encrypt,,insecure'" connect -p ipsec -f encrypt,,insecure 127.0.0.1 7399
+bad 2 "serve: bad value '1x' for -n" serve -n 1x 7399
+bad 2 "serve: bad port '65536'" serve 65536
+bad_usage "" connect 127.0.0.1
+bad_usage "" connect 127.0.0.1 7399 extra
+bad_usage "" serve 7399 extra
+# Contradictory flags get through the CLI to the kernel, which refuses.
+run "$cli" connect -p ipsec -f encrypt,insecure 127.0.0.1 7399
+check "connect with encrypt,insecure: exit 1, the kernel's EINVAL" \
+	err_is 1 "socksec_set: Invalid argument"
+snapshot >"$state/after"
+check "bad input changed no default and protected no socket" \
+	diff "$state/before" "$state/after"
+
 # --- show ----------------------------------------------------------------
 
 before=$(awk '$1 == "sockets_protected" { print $2 }' /proc/net/socksec)
