@@ -28,8 +28,8 @@
 # do not depend on timing (the harness allows each tls test 30 s; under
 # the shim every ipsec ping is refused at sendto()), so they share the
 # guest:
-#   1. tls baseline, and at the same time modprobe of the modules of
-#      ipsec's algorithms (see below)
+#   0. modprobe the modules of ipsec's algorithms (see below)
+#   1. tls baseline
 #   2. ipsec baseline
 #   3. insmod KO
 #   4. ipsec loaded
@@ -48,7 +48,8 @@
 # step). Exit status 0 when every comparison is as required.
 #
 # ipsec runs its 105 tests in KSELFTESTS_IPSEC_PROCS processes (its own
-# argument; default 4): each tunnel test sends 100 UDP pings 50 ms apart.
+# argument; default 4): each tunnel test sends two series of 100 UDP
+# pings, 50 ms apart.
 #
 # Environment: KSELFTESTS, the binaries to run (default "tls ipsec");
 # KSELFTESTS_LIMIT, seconds one run of one binary may take (default 1200;
@@ -182,12 +183,10 @@ done
 
 t_all=$(date +%s)
 if has ipsec; then
-	# Over 9p, mostly waiting: at the same time as the tls baseline.
 	# shellcheck disable=SC2086 # a list of module names
-	step modules modprobe -q -a $ipsec_modules &
+	step modules modprobe -q -a $ipsec_modules
 fi
 ! has tls || step tls-baseline run tls baseline
-wait
 ! has ipsec || step ipsec-baseline run ipsec baseline
 [ ! -e /sys/module/socksec ] || die "socksec got loaded during the baseline"
 deps=$(modinfo -F depends "$ko" | tr , ' ')
