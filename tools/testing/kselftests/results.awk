@@ -8,6 +8,8 @@
 # comes from the "#  RUN  fixture.variant.test ..." line before. Plain
 # ksft_test_result() programs (ipsec.c) name the test after the number.
 # A name seen twice gets "#2", "#3", ... appended, so every key is unique.
+# A log of several shards (KSFT_SHARD) put side by side has a plan line
+# each: the plan is their sum.
 
 /^#  RUN / {
 	cur = $3
@@ -15,7 +17,7 @@
 }
 
 /^1\.\.[0-9]+/ {
-	plan = substr($1, 4) + 0
+	plan += substr($1, 4) + 0
 	next
 }
 
