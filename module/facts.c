@@ -59,6 +59,23 @@ enum socksec_xfrm_level socksec_bundle_level(const struct dst_entry *dst)
 }
 
 /**
+ * socksec_bundle_stale - whether an SA of an output bundle is gone
+ * @dst: the packet's dst
+ *
+ * An SA can expire or be deleted between the route check and the hook.
+ * xfrm_output() then drops the packet (it checks every SA of the bundle
+ * under the SA's lock), so it cannot leave in clear: it waits for the
+ * next route lookup, like a packet on xfrm's queue.
+ */
+bool socksec_bundle_stale(const struct dst_entry *dst)
+{
+	for (; dst && dst->xfrm; dst = xfrm_dst_child(dst))
+		if (READ_ONCE(dst->xfrm->km.state) != XFRM_STATE_VALID)
+			return true;
+	return false;
+}
+
+/**
  * socksec_secpath_level - protection a received packet arrived with
  * @skb: a packet after xfrm input
  *

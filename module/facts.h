@@ -14,6 +14,7 @@ struct xfrm_state;
 
 enum socksec_xfrm_level socksec_state_level(const struct xfrm_state *x);
 enum socksec_xfrm_level socksec_bundle_level(const struct dst_entry *dst);
+bool socksec_bundle_stale(const struct dst_entry *dst);
 enum socksec_xfrm_level socksec_secpath_level(const struct sk_buff *skb);
 int socksec_find_spi(struct sk_buff *skb, u8 family, u8 *proto, __be32 *spi);
 int socksec_transport(const struct sk_buff *skb, u8 family, unsigned int *off);

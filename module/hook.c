@@ -77,10 +77,13 @@ static void socksec_out_facts(struct net *net, struct sk_buff *skb,
 		/*
 		 * Held: waiting on xfrm's queue for an SA, or routed to the
 		 * blackhole xfrm uses while an SA is being acquired with
-		 * xfrm_larval_drop=1. Either way it cannot leave in clear.
+		 * xfrm_larval_drop=1, or on a bundle whose SA expired or was
+		 * deleted since the route check (xfrm drops it). It cannot
+		 * leave in clear; the socket waits for its next route.
 		 */
 		f->xfrm_queued = (dst->flags & DST_XFRM_QUEUE) ||
-				 dst->output == dst_discard_out;
+				 dst->output == dst_discard_out ||
+				 socksec_bundle_stale(dst);
 		f->xfrm = socksec_bundle_level(dst);
 		f->has_payload = socksec_has_payload(skb, family);
 	}
