@@ -17,9 +17,10 @@
 #             (IPsec, kernel TLS) in QEMU, on each kernel; one command from
 #             a copy under /tmp
 #   kselftests  the kernel's own tls and ipsec selftests (built from
-#             linux-source-6.1) in QEMU on each kernel, without socksec and
-#             with it loaded: one result per binary, the same outcome for
-#             every test (Documentation/kselftests.rst)
+#             linux-source-6.1) in QEMU on the first kernel, without
+#             socksec, with it loaded (the same outcome for every test) and
+#             with every socket protected through socksec-run (only the
+#             differences listed, Documentation/kselftests.rst)
 #   debug     the VM suite again, and a stress run, on the debug kernel
 #             (KASAN, lockdep, kmemleak, ...: the KUnit kernel, see
 #             tools/testing/debug/), each run followed by a kmemleak scan
@@ -394,7 +395,7 @@ for kver in "${kvers[@]}"; do
 	# The kernel's own selftests come from linux-source-6.1: on the first
 	# kernel (Debian 12's), the one whose source they are, to keep the
 	# suite within its time. Without the module first (the baseline),
-	# then insmod.
+	# then insmod, then every socket protected through socksec-run.
 	if [ "$kver" = "${kvers[0]}" ]; then
 		vm kselftests --no-module --timeout 2700 -- \
 			tools/testing/kselftests/guest.sh "$ko"
