@@ -108,6 +108,9 @@ struct socksec_pkt_facts {
 	bool loopback;		/* leaves through a loopback device */
 	bool transformed;	/* already the ESP/AH output of xfrm */
 	bool xfrm_queued;	/* held on xfrm's queue until an SA exists */
+	bool xfrm_stale;	/* an SA of its bundle died after the route
+				 * check: it never leaves on this route
+				 */
 	enum socksec_xfrm_level xfrm;	/* what the bundle will apply */
 	bool ktls_tx;		/* kernel TLS transmit is installed */
 	enum socksec_tls_handshake handshake;	/* a plain payload segment */

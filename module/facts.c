@@ -63,9 +63,10 @@ enum socksec_xfrm_level socksec_bundle_level(const struct dst_entry *dst)
  * @dst: the packet's dst
  *
  * An SA can expire or be deleted between the route check and the hook.
- * xfrm_output() then drops the packet (it checks every SA of the bundle
- * under the SA's lock), so it cannot leave in clear: it waits for the
- * next route lookup, like a packet on xfrm's queue.
+ * Such a packet must not leave on this route; the hook drops it (without
+ * refusing its socket) and the socket's next packet is routed afresh.
+ * xfrm_output() would drop it too, but not for an SA with packet offload
+ * (6.2 on), whose state it does not look at.
  */
 bool socksec_bundle_stale(const struct dst_entry *dst)
 {

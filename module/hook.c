@@ -78,12 +78,14 @@ static void socksec_out_facts(struct net *net, struct sk_buff *skb,
 		 * Held: waiting on xfrm's queue for an SA, or routed to the
 		 * blackhole xfrm uses while an SA is being acquired with
 		 * xfrm_larval_drop=1, or on a bundle whose SA expired or was
-		 * deleted since the route check (xfrm drops it). It cannot
-		 * leave in clear; the socket waits for its next route.
+		 * deleted since the route check (socksec_out() drops that
+		 * one). It cannot leave in clear; the socket waits for its
+		 * next route.
 		 */
+		f->xfrm_stale = socksec_bundle_stale(dst);
 		f->xfrm_queued = (dst->flags & DST_XFRM_QUEUE) ||
 				 dst->output == dst_discard_out ||
-				 socksec_bundle_stale(dst);
+				 f->xfrm_stale;
 		f->xfrm = socksec_bundle_level(dst);
 		f->has_payload = socksec_has_payload(skb, family);
 	}
@@ -320,6 +322,19 @@ static unsigned int socksec_out(struct sk_buff *skb,
 	socksec_out_facts(state->net, skb, set ? sk : NULL, family, post, &eff,
 			  &def, &f);
 	v = socksec_decide(&eff, &def, &f, &reason);
+	/*
+	 * An SA of the bundle died after the route check. Drop the packet
+	 * here rather than count on xfrm_output(), which skips the SA's
+	 * state for packet offload (6.2 on). It is no refusal, and it arms
+	 * no watch: whether the socket then waits, passes in clear (audit,
+	 * ALLOW_INSECURE) or is refused is for its next packet, on a fresh
+	 * route, to tell. TCP retransmits; UDP's sendmsg() sees ENOBUFS
+	 * with IP_RECVERR, as for out_hold_limited.
+	 */
+	if (v != SOCKSEC_DROP && f.xfrm_stale) {
+		socksec_count(sn, SOCKSEC_C_OUT_HELD);
+		return NF_DROP_ERR(-ENOBUFS);
+	}
 	/* Held is held, exempt or not (IPv6 to the host's own addresses). */
 	if (v != SOCKSEC_DROP && f.xfrm_queued)
 		return socksec_out_held(sn, skb, sk, own);
