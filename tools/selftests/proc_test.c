@@ -23,7 +23,7 @@
 #define CHURNERS	3
 #define CHURN_ROUNDS	80
 #define MAX_PASSES	200
-#define MAX_TEXT	(1 << 20)
+#define MAX_TEXT	(1024 * 1024)
 
 /* What is wrong with one line, or NULL. */
 static const char *bad_line(const char *l)
@@ -442,8 +442,8 @@ TEST_F_TIMEOUT(proc, read_under_churn, 300)
 		pthread_join(sk[i], NULL);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	close(shared);
-	EXPECT_EQ(0, c.failures) TH_LOG("%d failures, first: %s", (int)c.failures,
-				       c.why);
+	EXPECT_EQ(0, c.failures)
+		TH_LOG("%d failures, first: %s", (int)c.failures, c.why);
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("other namespace: line %d",
 						 WEXITSTATUS(status));

@@ -231,7 +231,7 @@ static void padded(const struct knob_case *c, size_t width, char *buf)
 TEST_F_TIMEOUT(knob, malformed_text_is_einval_and_changes_nothing, 60)
 {
 	const struct knob_case *c = variant->c;
-	const char *dirs[] = { SYSFS_DIR, SYSCTL_DIR };
+	static const char * const dirs[] = { SYSFS_DIR, SYSCTL_DIR };
 	static char big[3 * 4096 + 2];
 	const char *g = c->shown[0];
 	size_t d, i, lens[] = { 32, 33, 4095, 4096, 4097, 3 * 4096 + 1 };
@@ -241,7 +241,7 @@ TEST_F_TIMEOUT(knob, malformed_text_is_einval_and_changes_nothing, 60)
 	ASSERT_EQ(0, sysfs_write(c->knob, c->good[1]));
 	ASSERT_EQ(0, sysfs_read(c->knob, before, sizeof(before)));
 	for (d = 0; d < (has_sysctl(c) ? 2 : 1); d++) {
-		const char *forms[] = { " %s", "%s ", "\t%s", "%s\t", "\n%s",
+		static const char * const forms[] = { " %s", "%s ", "\t%s", "%s\t", "\n%s",
 					"%s\n\n", "%s\r\n", "%s\n ", "%s\nx",
 					"%s%%", "'%s'" };
 
@@ -285,7 +285,7 @@ TEST_F_TIMEOUT(knob, malformed_text_is_einval_and_changes_nothing, 60)
 TEST_F(knob, longest_value_is_accepted)
 {
 	const struct knob_case *c = variant->c;
-	const char *dirs[] = { SYSFS_DIR, SYSCTL_DIR };
+	static const char * const dirs[] = { SYSFS_DIR, SYSCTL_DIR };
 	char text[40], now[64];
 	size_t d;
 
@@ -315,7 +315,7 @@ TEST_F(knob, longest_value_is_accepted)
 TEST_F(knob, every_write_is_a_whole_value_at_any_offset)
 {
 	const struct knob_case *c = variant->c;
-	const char *dirs[] = { SYSFS_DIR, SYSCTL_DIR };
+	static const char * const dirs[] = { SYSFS_DIR, SYSCTL_DIR };
 	char path[256], now[64];
 	size_t d;
 	int fd;

@@ -62,7 +62,7 @@ sx_server() {
 	local ns=$1 name=$2
 	shift 2
 	ss_bg "$ns" "$name" "$SX_CLI" serve "$@"
-	ss_wait 5 "server $name listening" grep -q '^listening' "$SS_STATE/$name.log"
+	ss_wait 30 "server $name listening" grep -q '^listening' "$SS_STATE/$name.log"
 }
 
 sx_client() {

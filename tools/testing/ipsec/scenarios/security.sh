@@ -98,11 +98,11 @@ ip -n "$SS_NS_A" xfrm state flush
 sx_ondemand 8000
 before=$(sx_counter "$SS_NS_A" out_dropped_no_sa)
 ss_bg "$SS_NS_A" held python3 "$SX_PY" send -p 1 "$SS_B4" 7500 "$M-HELD" 1 8
-ss_wait 5 "held datagram sent" grep -q '^sent' "$SS_STATE/held.log"
+ss_wait 30 "held datagram sent" grep -q '^sent' "$SS_STATE/held.log"
 ip -n "$SS_NS_A" xfrm policy add dir out priority 1 action allow
 # xfrm retries its queue 0.1, 0.3, 0.7, 1.5, 3.1 and 6.3 s after holding.
 tap_check "bypass added while held: the released clear datagram is dropped" \
-	ss_wait 7 "held datagram refused" eval \
+	ss_wait 15 "held datagram refused" eval \
 	'test "$(sx_counter "$SS_NS_A" out_dropped_no_sa)" -gt "$before"'
 ip -n "$SS_NS_A" xfrm policy delete dir out priority 1 2>/dev/null ||
 	ip -n "$SS_NS_A" xfrm policy flush
@@ -140,7 +140,7 @@ ip -n "$SS_NS_A" xfrm state flush
 # the socket lookup finds it): every socket on the port receives it.
 ss_bg "$SS_NS_B" bc_plain python3 "$SX_PY" recv -a 192.0.2.255 7700 8
 ss_bg "$SS_NS_B" bc_prot python3 "$SX_PY" recv -p 1 7700 8
-ss_wait 5 "broadcast receivers bound" eval \
+ss_wait 30 "broadcast receivers bound" eval \
 	"grep -q bound '$SS_STATE/bc_plain.log' && grep -q bound '$SS_STATE/bc_prot.log'"
 ip netns exec "$SS_NS_A" python3 "$SX_PY" send -b 192.0.2.255 7700 PLAIN-BCAST 3 0 >/dev/null
 ss_wait 12 "broadcast receivers done" eval \
