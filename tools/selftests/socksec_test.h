@@ -91,9 +91,12 @@ static inline int knob_read(const char *dir, const char *knob, char *buf,
 	return 0;
 }
 
-/* Write a knob's file in one write(); returns 0 or errno. */
-static inline int knob_write(const char *dir, const char *knob,
-			     const char *val)
+/*
+ * len bytes of val to DIR/KNOB in one write(), at offset off (pwrite) if
+ * off >= 0. Returns 0 or errno; a short write is EMSGSIZE.
+ */
+static inline int knob_pwrite(const char *dir, const char *knob,
+			      const void *val, size_t len, off_t off)
 {
 	char path[256];
 	ssize_t n;
@@ -103,11 +106,20 @@ static inline int knob_write(const char *dir, const char *knob,
 	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return errno;
-	n = write(fd, val, strlen(val));
+	n = off >= 0 ? pwrite(fd, val, len, off) : write(fd, val, len);
 	if (n < 0)
 		err = errno;
+	else if ((size_t)n != len)
+		err = EMSGSIZE;
 	close(fd);
 	return err;
+}
+
+/* Write a knob's file in one write(); returns 0 or errno. */
+static inline int knob_write(const char *dir, const char *knob,
+			     const char *val)
+{
+	return knob_pwrite(dir, knob, val, strlen(val), -1);
 }
 
 /* A knob of /sys/kernel/socksec (the initial namespace's). */

@@ -184,30 +184,6 @@ static bool has_sysctl(const struct knob_case *c)
 	return strcmp(c->knob, "ipsec_mark");
 }
 
-/*
- * len bytes of val to DIR/KNOB in one write(), at offset off (pwrite) if
- * off >= 0. Returns 0 or errno; a short write is EMSGSIZE.
- */
-static int raw_write(const char *dir, const char *knob, const void *val,
-		     size_t len, off_t off)
-{
-	char path[256];
-	ssize_t n;
-	int fd, err = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, knob);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return errno;
-	n = off >= 0 ? pwrite(fd, val, len, off) : write(fd, val, len);
-	if (n < 0)
-		err = errno;
-	else if ((size_t)n != len)
-		err = EMSGSIZE;
-	close(fd);
-	return err;
-}
-
 /* A valid value of the knob spelled in exactly width characters. */
 static void padded(const struct knob_case *c, size_t width, char *buf)
 {
@@ -247,16 +223,16 @@ TEST_F_TIMEOUT(knob, malformed_text_is_einval_and_changes_nothing, 60)
 
 		for (i = 0; i < ARRAY_SIZE(forms); i++) {
 			snprintf(text, sizeof(text), forms[i], g);
-			EXPECT_EQ(EINVAL, raw_write(dirs[d], c->knob, text,
-						    strlen(text), -1))
+			EXPECT_EQ(EINVAL, knob_pwrite(dirs[d], c->knob, text,
+						      strlen(text), -1))
 				TH_LOG("%s/%s <- '%s'", dirs[d], c->knob, text);
 		}
 		/* A NUL inside the write: the value is all of the write. */
 		snprintf(text, sizeof(text), "%s%cjunk", g, '\0');
-		EXPECT_EQ(EINVAL, raw_write(dirs[d], c->knob, text,
-					    strlen(g) + 5, -1)) TH_LOG("%s", dirs[d]);
-		EXPECT_EQ(EINVAL, raw_write(dirs[d], c->knob, text,
-					    strlen(g) + 1, -1)) TH_LOG("%s", dirs[d]);
+		EXPECT_EQ(EINVAL, knob_pwrite(dirs[d], c->knob, text,
+					      strlen(g) + 5, -1)) TH_LOG("%s", dirs[d]);
+		EXPECT_EQ(EINVAL, knob_pwrite(dirs[d], c->knob, text,
+					      strlen(g) + 1, -1)) TH_LOG("%s", dirs[d]);
 		/* Too long, whatever it says. */
 		for (i = 0; i < ARRAY_SIZE(lens); i++) {
 			if (c->num_shown) {
@@ -265,8 +241,8 @@ TEST_F_TIMEOUT(knob, malformed_text_is_einval_and_changes_nothing, 60)
 				memset(big, ' ', lens[i]);
 				memcpy(big, g, strlen(g));
 			}
-			EXPECT_EQ(EINVAL, raw_write(dirs[d], c->knob, big,
-						    lens[i], -1))
+			EXPECT_EQ(EINVAL, knob_pwrite(dirs[d], c->knob, big,
+						      lens[i], -1))
 				TH_LOG("%s/%s <- %zu bytes", dirs[d], c->knob,
 				       lens[i]);
 		}
@@ -274,9 +250,9 @@ TEST_F_TIMEOUT(knob, malformed_text_is_einval_and_changes_nothing, 60)
 		EXPECT_STREQ(before, after) TH_LOG("%s", dirs[d]);
 	}
 	/* Nothing: sysfs writes 0 bytes, the sysctl says EINVAL. */
-	EXPECT_EQ(0, raw_write(SYSFS_DIR, c->knob, "", 0, -1));
+	EXPECT_EQ(0, knob_pwrite(SYSFS_DIR, c->knob, "", 0, -1));
 	if (has_sysctl(c))
-		EXPECT_EQ(EINVAL, raw_write(SYSCTL_DIR, c->knob, "", 0, -1));
+		EXPECT_EQ(EINVAL, knob_pwrite(SYSCTL_DIR, c->knob, "", 0, -1));
 	ASSERT_EQ(0, sysfs_read(c->knob, after, sizeof(after)));
 	EXPECT_STREQ(before, after);
 }
@@ -294,13 +270,13 @@ TEST_F(knob, longest_value_is_accepted)
 	for (d = 0; d < (has_sysctl(c) ? 2 : 1); d++) {
 		ASSERT_EQ(0, sysfs_write(c->knob, c->good[1]));
 		padded(c, 31, text);
-		EXPECT_EQ(0, raw_write(dirs[d], c->knob, text, 31, -1))
+		EXPECT_EQ(0, knob_pwrite(dirs[d], c->knob, text, 31, -1))
 			TH_LOG("%s <- %s", dirs[d], text);
 		ASSERT_EQ(0, sysfs_read(c->knob, now, sizeof(now)));
 		EXPECT_STREQ(c->num_shown, now) TH_LOG("%s", dirs[d]);
 		ASSERT_EQ(0, sysfs_write(c->knob, c->good[1]));
 		strcat(text, "\n");
-		EXPECT_EQ(0, raw_write(dirs[d], c->knob, text, 32, -1))
+		EXPECT_EQ(0, knob_pwrite(dirs[d], c->knob, text, 32, -1))
 			TH_LOG("%s <- %s", dirs[d], text);
 		ASSERT_EQ(0, sysfs_read(c->knob, now, sizeof(now)));
 		EXPECT_STREQ(c->num_shown, now) TH_LOG("%s", dirs[d]);
@@ -338,12 +314,12 @@ TEST_F(knob, every_write_is_a_whole_value_at_any_offset)
 		EXPECT_EQ(-1, write(fd, "\n\n", 2));
 		EXPECT_EQ(EINVAL, errno);
 		close(fd);
-		EXPECT_EQ(0, raw_write(dirs[d], c->knob, c->good[1],
-				       strlen(c->good[1]), 3));
+		EXPECT_EQ(0, knob_pwrite(dirs[d], c->knob, c->good[1],
+					 strlen(c->good[1]), 3));
 		ASSERT_EQ(0, sysfs_read(c->knob, now, sizeof(now)));
 		EXPECT_STREQ(c->shown[1], now) TH_LOG("%s: pwrite at 3", dirs[d]);
-		EXPECT_EQ(0, raw_write(dirs[d], c->knob, c->good[0],
-				       strlen(c->good[0]), 4096));
+		EXPECT_EQ(0, knob_pwrite(dirs[d], c->knob, c->good[0],
+					 strlen(c->good[0]), 4096));
 		ASSERT_EQ(0, sysfs_read(c->knob, now, sizeof(now)));
 		EXPECT_STREQ(c->shown[0], now) TH_LOG("%s: pwrite at 4096", dirs[d]);
 	}

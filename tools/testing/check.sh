@@ -307,15 +307,20 @@ debug_stage() {
 times=()
 vm_args=()
 
-if [ $debug_only -eq 1 ]; then
-	step build-tools build-tools make tools
-	debug_stage
+# The last lines: how long each VM suite and the whole took, the counts.
+summary() {
 	for t in "${times[@]}"; do
 		echo "vm suite on ${t% *} took ${t##* }"
 	done
 	echo "check took $(( $(date +%s) - started ))s"
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
+}
+
+if [ $debug_only -eq 1 ]; then
+	step build-tools build-tools make tools
+	debug_stage
+	summary
 	exit
 fi
 
@@ -405,10 +410,4 @@ done
 
 step "vm from a copy under /tmp" vm-from-tmp vm_from_tmp
 debug_stage
-
-for t in "${times[@]}"; do
-	echo "vm suite on ${t% *} took ${t##* }"
-done
-echo "check took $(( $(date +%s) - started ))s"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -21,6 +21,7 @@
 #   sx_query_has WORD        SX_OUTPUT's client query state has WORD
 #   sx_field KEY [TEXT]      value of KEY=... in the client query line
 #   sx_counter NS NAME       a counter of NS's /proc/net/socksec
+#   sx_aborts NS             how many connections NS aborted, all reasons
 #   sx_errno_is N            the client failed with errno N
 
 # shellcheck source=lib.sh
@@ -87,6 +88,14 @@ sx_query_has() {
 
 sx_errno_is() {
 	[[ $SX_RC -ne 0 ]] && grep -q "(errno $1)" <<<"$SX_OUTPUT"
+}
+
+sx_aborts() {
+	local n=0 r
+	for r in no_sa weak_sa no_ktls hold_timeout tls_budget; do
+		n=$((n + $(sx_counter "$1" "aborted_$r")))
+	done
+	echo $n
 }
 
 sx_counter() {

@@ -95,21 +95,14 @@ client_line() {
 	ip netns exec "$SS_NS_A" cat /proc/net/socksec |
 		awk '$1 == "tcp" && index($3, ":7000")' | head -n 1
 }
-aborts() {
-	local n=0 r
-	for r in no_sa weak_sa no_ktls hold_timeout tls_budget; do
-		n=$((n + $(sx_counter "$SS_NS_A" "aborted_$r")))
-	done
-	echo $n
-}
 # knob_step DESC KNOB VALUE: change a knob under the stream; it must go on.
 knob_step() {
 	local desc=$1 a0
-	a0=$(aborts)
+	a0=$(sx_aborts "$SS_NS_A")
 	sx_knob "$2" "$3"
 	tap_check "$desc: the stream goes on" more_echoes dflt 3
 	tap_diag "  $(client_line)"
-	tap_check "$desc: no abort" test "$(aborts)" -eq "$a0"
+	tap_check "$desc: no abort" test "$(sx_aborts "$SS_NS_A")" -eq "$a0"
 }
 
 ns_setup
@@ -154,13 +147,13 @@ capture_stop "$pcap_off"
 tap_check "mode=off: in clear, by design (the capture sees it)" \
 	test "$(count_clear_port "$pcap_off" 7000)" -gt 0
 capture_start "$SS_NS_A" "$SS_IF_A" "$pcap_on"
-a0=$(aborts)
+a0=$(sx_aborts "$SS_NS_A")
 sx_knob mode enforce
 kill -CONT "$SPID"
 tap_check "mode=enforce again: the stream goes on" more_echoes dflt 3
 tap_diag "  $(client_line)"
 tap_check "mode=enforce again: protected again, not aborted" \
-	eval 'client_line | grep -q " encrypted " && test "$(aborts)" -eq "$a0"'
+	eval 'client_line | grep -q " encrypted " && test "$(sx_aborts "$SS_NS_A")" -eq "$a0"'
 
 # A default the connection cannot meet: kernel TLS was never set up, so
 # its next payload byte is refused and the connection aborted (EACCES).

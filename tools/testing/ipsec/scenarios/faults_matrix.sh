@@ -59,13 +59,6 @@ client_spi() {
 		awk -v p=":$SPORT" '$1 == "tcp" && index($3, p) { print $7 }' |
 		sed -n 's/^spi_out=//p' | head -n 1
 }
-aborts() {
-	local n=0 r
-	for r in no_sa weak_sa no_ktls hold_timeout tls_budget; do
-		n=$((n + $(sx_counter "$SS_NS_A" "aborted_$r")))
-	done
-	echo $n
-}
 
 swan_variant rekey 'rekey_time = 3s' 'life_time = 60s' 'rand_time = 0s'
 swan_variant expire 'rekey_time = 0s' 'life_time = 4s' 'rand_time = 0s'
@@ -87,7 +80,7 @@ charon_start "$SS_NS_B" ondemand
 stream rekey 50 20000 7000
 wait_echoes rekey 1 30
 spi0=$(client_spi)
-aborts0=$(aborts)
+aborts0=$(sx_aborts "$SS_NS_A")
 tap_diag "stream secured under SPI ${spi0:-?}"
 stream_end rekey 60
 rekeys=$(grep -c 'CHILD_SA .* rekeyed\|rekeyed CHILD_SA\|CREATE_CHILD_SA request' \
@@ -101,7 +94,7 @@ spi1=$(sx_field spi_out "$(cat "$SS_STATE/rekey.log")")
 tap_check "rekey: under another SA than it began with ($spi0 -> $spi1)" \
 	test -n "$spi0" -a -n "$spi1" -a "$spi0" != "$spi1"
 tap_check "rekey: strongSwan rekeyed the CHILD_SA (charon log)" test "$rekeys" -ge 1
-tap_check "rekey: no connection was aborted" test "$(aborts)" -eq "$aborts0"
+tap_check "rekey: no connection was aborted" test "$(sx_aborts "$SS_NS_A")" -eq "$aborts0"
 
 # --- 2a. Hard expiry, rekeying off, the daemon renegotiates -------------------
 charon_stop "$SS_NS_A"
@@ -114,7 +107,7 @@ held0=$(sx_counter "$SS_NS_A" out_held)
 stream expire 50 20000 7001
 wait_echoes expire 1 30
 spi0=$(client_spi)
-aborts0=$(aborts)
+aborts0=$(sx_aborts "$SS_NS_A")
 stream_end expire 60
 tap_diag "charon (client) log lines about expiry: $(grep -c 'expired\|hard' "$(charon_log "$SS_NS_A")" || true)"
 tap_check "hard expiry, renegotiated: the stream completed all its 50 echoes" \
@@ -126,7 +119,7 @@ tap_check "hard expiry, renegotiated: ended encrypted under a new SA ($spi0 -> $
 tap_check "hard expiry, renegotiated: packets were held meanwhile" \
 	test "$(sx_counter "$SS_NS_A" out_held)" -gt "$held0"
 tap_check "hard expiry, renegotiated: no connection was aborted" \
-	test "$(aborts)" -eq "$aborts0"
+	test "$(sx_aborts "$SS_NS_A")" -eq "$aborts0"
 
 # --- 2b. Hard expiry, nobody to renegotiate ------------------------------------
 charon_stop "$SS_NS_A"
@@ -179,7 +172,7 @@ charon_start "$SS_NS_B" ondemand
 stream restart 60 20000 7003
 wait_echoes restart 3 30
 spi0=$(client_spi)
-aborts0=$(aborts)
+aborts0=$(sx_aborts "$SS_NS_A")
 # (a) systemctl restart: SIGTERM, charon deletes its SAs; start again.
 charon_stop "$SS_NS_A"
 tap_diag "client charon stopped (SIGTERM): SAs left: $(xfrm_sa_count "$SS_NS_A" "$SS_A4" "$SS_B4")"
@@ -204,7 +197,7 @@ tap_check "restart (kill, start): not one packet was held" \
 stream_end restart 60
 tap_check "restart: the stream completed all its 60 echoes" \
 	test "$(echoes restart)" -eq 60
-tap_check "restart: no connection was aborted" test "$(aborts)" -eq "$aborts0"
+tap_check "restart: no connection was aborted" test "$(sx_aborts "$SS_NS_A")" -eq "$aborts0"
 
 capture_stop "$pcap"
 no_clear_ports() {
