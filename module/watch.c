@@ -187,7 +187,19 @@ static void socksec_watch_arm(struct sock *sk, enum socksec_reason reason,
 {
 	struct socksec_watch *w;
 	unsigned long delay = refuse ? 0 : socksec_hold_jiffies(sock_net(sk));
+	char comm[TASK_COMM_LEN] = "-";
+	pid_t pid = 0;
 
+	/*
+	 * Who sent it, read before socksec_watch_lock is taken:
+	 * get_task_comm() takes task_lock(), which process context holds
+	 * with softirqs enabled, so it must not nest inside a lock that
+	 * softirqs take (an irq lock inversion, found by lockdep).
+	 */
+	if (in_task()) {
+		pid = task_pid_nr(current);
+		get_task_comm(comm, current);
+	}
 	spin_lock_bh(&socksec_watch_lock);
 	w = socksec_watch_find(sk);
 	if (w) {
@@ -215,12 +227,8 @@ static void socksec_watch_arm(struct sock *sk, enum socksec_reason reason,
 	w->sk = sk;
 	w->reason = reason;
 	w->refused = refuse;
-	if (in_task()) {
-		w->pid = task_pid_nr(current);
-		get_task_comm(w->comm, current);
-	} else {
-		strscpy(w->comm, "-", sizeof(w->comm));
-	}
+	w->pid = pid;
+	strscpy(w->comm, comm, sizeof(w->comm));
 	INIT_DELAYED_WORK(&w->work, socksec_watch_work);
 	hash_add_rcu(socksec_watches, &w->node, (unsigned long)sk);
 	atomic_inc(&socksec_nwatches);
