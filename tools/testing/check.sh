@@ -24,7 +24,10 @@
 #   debug     the VM suite again, and a stress run, on the debug kernel
 #             (KASAN, lockdep, kmemleak, ...: the KUnit kernel, see
 #             tools/testing/debug/), each run followed by a kmemleak scan
-#             (Documentation/debug.rst)
+#             (Documentation/debug.rst); started beside the first kernel's
+#             kselftests, whose IPsec half mostly sleeps, and awaited at
+#             the end: its own `check.sh --debug-only`, logs in
+#             build/check-debug/, its counts added to these
 #
 # Usage: tools/testing/check.sh [--debug-only] [KVER...]
 # --debug-only runs the debug stage alone (make check-debug).
@@ -40,7 +43,13 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
+debug_only=0
 logs=$root/build/check
+if [ "${1:-}" = --debug-only ]; then
+	debug_only=1
+	logs=$root/build/check-debug
+	shift
+fi
 rm -rf "$logs"
 mkdir -p "$logs"
 pass=0 fail=0
@@ -49,12 +58,6 @@ started=$(date +%s)
 note() { printf '%-44s %s\n' "$1" "$2"; }
 ok() { pass=$((pass + 1)); note "$1" ok; }
 bad() { fail=$((fail + 1)); note "$1" "FAILED (see $2)"; }
-
-debug_only=0
-if [ "${1:-}" = --debug-only ]; then
-	debug_only=1
-	shift
-fi
 if [ $# -gt 0 ]; then
 	kvers=("$@")
 elif list=$(tools/testing/kver.sh --all 2>"$logs/kver.log"); then
@@ -307,6 +310,29 @@ debug_stage() {
 times=()
 vm_args=()
 
+# The debug stage beside the rest: another check.sh, whose counts and
+# times are added once it is over.
+debug_pid=""
+debug_start() {
+	"$root/tools/testing/check.sh" --debug-only >"$logs/debug-stage.log" 2>&1 &
+	debug_pid=$!
+}
+debug_wait() {
+	local p f t
+	if [ -z "$debug_pid" ]; then
+		debug_start
+	fi
+	wait "$debug_pid"
+	echo "debug kernel (build/check-debug/, log: $logs/debug-stage.log):"
+	grep -E '^ |^debug kernel' "$logs/debug-stage.log"
+	read -r p f < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
+		"$logs/debug-stage.log")
+	pass=$((pass + ${p:-0}))
+	fail=$((fail + ${f:-1}))
+	t=$(sed -n 's/^vm suite on \(.*\) took \(.*\)$/\1 \2/p' "$logs/debug-stage.log")
+	[ -z "$t" ] || times+=("$t")
+}
+
 # The last lines: how long each VM suite and the whole took, the counts.
 summary() {
 	for t in "${times[@]}"; do
@@ -402,6 +428,7 @@ for kver in "${kvers[@]}"; do
 	# suite within its time. Without the module first (the baseline),
 	# then insmod, then every socket protected through socksec-run.
 	if [ "$kver" = "${kvers[0]}" ]; then
+		debug_start
 		vm kselftests --no-module --timeout 2700 -- \
 			tools/testing/kselftests/guest.sh "$ko"
 	fi
@@ -409,5 +436,5 @@ for kver in "${kvers[@]}"; do
 done
 
 step "vm from a copy under /tmp" vm-from-tmp vm_from_tmp
-debug_stage
+debug_wait
 summary
