@@ -274,9 +274,10 @@ vm_from_tmp() {
 	return $rc
 }
 
-# The debug stage: the debug kernel, socksec.ko built for it, and every VM
-# command of the suite that does not need Debian's own kernel (DKMS and the
-# packages do), each under debug/guest.sh's leak scan; then the stress run.
+# The debug stage: the debug kernel, socksec.ko built for it, the C tests,
+# the unload test and every scenario, each under debug/guest.sh's leak
+# scan; then the stress run. (The CLI, DKMS and package tests are about
+# user space and Debian's kernels; they run on those.)
 debug_stage() {
 	local g=tools/testing/debug/guest.sh s
 	echo "debug kernel:"
@@ -293,7 +294,6 @@ debug_stage() {
 	t0=$(date +%s)
 	vm selftests --timeout 900 -- $g tools/testing/guest/selftests.sh
 	vm unload --timeout 300 -- $g tools/testing/guest/unload.sh "$ko"
-	vm cli --timeout 900 -- $g tools/testing/guest/cli.sh
 	for s in tools/testing/ipsec/scenarios/*.sh; do
 		vm "$(basename "$s" .sh)" --timeout 900 -- $g "$s"
 	done
