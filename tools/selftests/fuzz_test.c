@@ -1271,6 +1271,7 @@ TEST_F_TIMEOUT(fuzz, random_option_calls, 900)
 	f->m.alias = -1;
 	f->peer = -1;
 	printf("# seed 0x%llx, %lu inputs\n", f->seed, f->n);
+	fflush(stdout);		/* before any fork() copies the buffer */
 	setup(_metadata, f);
 	new_socket(f);
 	/* Stop at the first failure: it is reported with its history. */
@@ -1294,6 +1295,8 @@ TEST_F_TIMEOUT(fuzz, random_option_calls, 900)
 	for (j = 0; j < ARRAY_SIZE(kinds); j++)
 		if (f->kcount[j])
 			printf("#   sockets %-16s %lu\n", kinds[j].name, f->kcount[j]);
+	/* The harness ends the test with _exit(): flush what stdio holds. */
+	fflush(stdout);
 	EXPECT_FALSE(f->failed);
 	EXPECT_EQ(f->n, f->i);
 }
