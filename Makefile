@@ -7,8 +7,9 @@
 #   make demo       the guarantee, shown in a QEMU VM (installs what it needs)
 #   make check      every test and check, in QEMU, on both kernels
 #                   (installs what it needs); KVER=... for one kernel
-#   make check-debug  the VM suite and a stress run on the debug kernel
-#                   (KASAN, lockdep, kmemleak) only; make check ends with it
+#   make check-debug  the C tests, every scenario and a stress run on the
+#                   debug kernel (KASAN, lockdep, kmemleak) only; make
+#                   check runs it without the scenarios
 #   make kunit      the KUnit suites only
 #   make vmtest T='cmd args'   run one command in the test VM
 #   make dkms-install   the module's source into /usr/src/socksec-VERSION,
