@@ -169,7 +169,7 @@ done
 sx_knob hold_timeout_ms 20000
 charon_start "$SS_NS_A" ondemand
 charon_start "$SS_NS_B" ondemand
-stream restart 60 20000 7003
+stream restart 200 20000 7003
 wait_echoes restart 3 30
 spi0=$(client_spi)
 aborts0=$(sx_aborts "$SS_NS_A")
@@ -185,6 +185,8 @@ spi1=$(client_spi)
 tap_check "restart (stop, start): the stream goes on under a new SA ($spi0 -> $spi1)" \
 	test "$(echoes restart)" -ge $((n + 3)) -a -n "$spi1" -a "$spi0" != "$spi1"
 # (b) the daemon dies (SIGKILL) and is started again: the kernel's SAs stay.
+# (200 echoes, 40 s: the stream must outlast both restarts, or its SPI
+# cannot be read any more.)
 held0=$(sx_counter "$SS_NS_A" out_held)
 charon_kill "$SS_NS_A"
 n=$(echoes restart)
@@ -194,9 +196,9 @@ tap_check "restart (kill, start): the stream goes on under the same SA" \
 	test "$(echoes restart)" -ge $((n + 3)) -a "$(client_spi)" = "$spi1"
 tap_check "restart (kill, start): not one packet was held" \
 	test "$(sx_counter "$SS_NS_A" out_held)" -eq "$held0"
-stream_end restart 60
-tap_check "restart: the stream completed all its 60 echoes" \
-	test "$(echoes restart)" -eq 60
+stream_end restart 120
+tap_check "restart: the stream completed all its 200 echoes" \
+	test "$(echoes restart)" -eq 200
 tap_check "restart: no connection was aborted" test "$(sx_aborts "$SS_NS_A")" -eq "$aborts0"
 
 capture_stop "$pcap"
