@@ -301,7 +301,7 @@ debug_stage() {
 	ko=$root/build/kernel/$kver/module/socksec.ko
 	t0=$(date +%s)
 	vm selftests --timeout 900 -- $g tools/testing/guest/selftests.sh
-	vm unload --timeout 300 -- $g tools/testing/guest/unload.sh "$ko"
+	vm unload --timeout 600 -- $g tools/testing/guest/unload.sh "$ko"
 	if [ $debug_scenarios -eq 1 ]; then
 		for s in tools/testing/ipsec/scenarios/*.sh; do
 			vm "$(basename "$s" .sh)" --timeout 1200 -- $g "$s"
@@ -312,7 +312,7 @@ debug_stage() {
 	fi
 	# Its kmemleak report is an open finding (debug.rst): shown, not
 	# counted.
-	vm stress --timeout $((SOCKSEC_STRESS_SECONDS + 600)) \
+	vm stress --timeout $((SOCKSEC_STRESS_SECONDS + 900)) \
 		--env SOCKSEC_STRESS_SECONDS="$SOCKSEC_STRESS_SECONDS" \
 		--env SOCKSEC_LEAKS_FATAL=0 -- $g tools/testing/debug/stress.sh
 	times+=("$kver $(( $(date +%s) - t0 ))s")
