@@ -191,14 +191,16 @@ static void socksec_watch_arm(struct sock *sk, enum socksec_reason reason,
 	pid_t pid = 0;
 
 	/*
-	 * Who sent it, read before socksec_watch_lock is taken:
-	 * get_task_comm() takes task_lock(), which process context holds
-	 * with softirqs enabled, so it must not nest inside a lock that
-	 * softirqs take (an irq lock inversion, found by lockdep).
+	 * Who sent it, for the log. Not through get_task_comm(): its
+	 * task_lock() is held by process context with softirqs enabled, and
+	 * this runs under locks that softirqs take (socksec_watch_lock, a
+	 * socket's spinlock): both irq lock inversions, found by lockdep.
+	 * The sender is current, which does not rename itself meanwhile;
+	 * another task writing its /proc comm can only garble the log line.
 	 */
 	if (in_task()) {
 		pid = task_pid_nr(current);
-		get_task_comm(comm, current);
+		strscpy(comm, current->comm, sizeof(comm));
 	}
 	spin_lock_bh(&socksec_watch_lock);
 	w = socksec_watch_find(sk);
