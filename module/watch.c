@@ -187,21 +187,7 @@ static void socksec_watch_arm(struct sock *sk, enum socksec_reason reason,
 {
 	struct socksec_watch *w;
 	unsigned long delay = refuse ? 0 : socksec_hold_jiffies(sock_net(sk));
-	char comm[TASK_COMM_LEN] = "-";
-	pid_t pid = 0;
 
-	/*
-	 * Who sent it, for the log. Not through get_task_comm(): its
-	 * task_lock() is held by process context with softirqs enabled, and
-	 * this runs under locks that softirqs take (socksec_watch_lock, a
-	 * socket's spinlock): both irq lock inversions, found by lockdep.
-	 * The sender is current, which does not rename itself meanwhile;
-	 * another task writing its /proc comm can only garble the log line.
-	 */
-	if (in_task()) {
-		pid = task_pid_nr(current);
-		strscpy(comm, current->comm, sizeof(comm));
-	}
 	spin_lock_bh(&socksec_watch_lock);
 	w = socksec_watch_find(sk);
 	if (w) {
@@ -229,8 +215,20 @@ static void socksec_watch_arm(struct sock *sk, enum socksec_reason reason,
 	w->sk = sk;
 	w->reason = reason;
 	w->refused = refuse;
-	w->pid = pid;
-	strscpy(w->comm, comm, sizeof(w->comm));
+	/*
+	 * Who sent it, for the log. Not through get_task_comm(): its
+	 * task_lock() is held by process context with softirqs enabled, and
+	 * this runs under locks that softirqs take (socksec_watch_lock, a
+	 * socket's spinlock): both irq lock inversions, found by lockdep.
+	 * The sender is current, which does not rename itself meanwhile;
+	 * another task writing its /proc comm can only garble the log line.
+	 */
+	if (in_task()) {
+		w->pid = task_pid_nr(current);
+		strscpy(w->comm, current->comm, sizeof(w->comm));
+	} else {
+		strscpy(w->comm, "-", sizeof(w->comm));
+	}
 	INIT_DELAYED_WORK(&w->work, socksec_watch_work);
 	hash_add_rcu(socksec_watches, &w->node, (unsigned long)sk);
 	atomic_inc(&socksec_nwatches);
