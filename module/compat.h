@@ -56,6 +56,16 @@ socksec_xfrm_find_acq(struct net *net, const struct xfrm_mark *mark, u8 mode,
 #endif
 }
 
+/*
+ * A dummy xfrm bundle (DST_XFRM_QUEUE, the hold queue's) leaves a
+ * reference on its route: dst_destroy() drops the child of a bundle with
+ * a state only (xdst.c). True of every kernel socksec supports, 6.1 and
+ * 6.12 alike, and of mainline when this was written. A kernel that drops
+ * it must set this to 0, or its routes lose a reference too many: the VM
+ * suite's ipsec scenarios then warn ("dst_release underflow" on 6.1).
+ */
+#define SOCKSEC_XFRM_QUEUE_LEAKS_CHILD	1
+
 /* Sysctl handlers take their table const since 6.11. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
 #define SOCKSEC_CTL_CONST const

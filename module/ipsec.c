@@ -303,6 +303,8 @@ int socksec_ipsec_sync(struct socksec_net *sn,
 		sn->larval_drop_set = true;
 	}
 	WRITE_ONCE(sn->net->xfrm.sysctl_larval_drop, 0);
+	/* The queue's bundles forget a route reference: take it back. */
+	socksec_xdst_wrap(sn);
 	return 0;
 }
 

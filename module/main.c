@@ -69,6 +69,8 @@ static void __exit socksec_exit(void)
 	socksec_sysfs_exit();
 	socksec_ipsec_exit();
 	socksec_netns_exit();
+	/* Every namespace gave xfrm its methods back: wait for their users. */
+	socksec_xdst_exit();
 	socksec_ktls_exit();
 	socksec_watch_exit();
 }

@@ -89,6 +89,8 @@ err_sysctl:
 	mutex_lock(&socksec_cfg_lock);
 	list_del_init(&sn->list);
 	socksec_ipsec_clear(sn);
+	/* Never shown to anyone: it made no bundle yet. */
+	socksec_xdst_unwrap(sn);
 	mutex_unlock(&socksec_cfg_lock);
 	socksec_hooks_unregister(net);
 err_hooks:
@@ -112,9 +114,32 @@ static void __net_exit socksec_net_exit(struct net *net)
 	socksec_proc_exit(net);
 }
 
+/*
+ * After the exits of a batch (the namespaces' end, or the module's for
+ * every namespace): the dummy bundles whose packets our policies' queues
+ * dropped are freed by RCU callbacks; let them die with the wrapper that
+ * gives their route its reference back, then give xfrm its methods back.
+ */
+static void __net_exit socksec_net_exit_batch(struct list_head *net_exit_list)
+{
+	bool wrapped = false;
+	struct net *net;
+
+	list_for_each_entry(net, net_exit_list, exit_list)
+		wrapped |= socksec_net(net)->xdst_wrapped != 0;
+	if (!wrapped)
+		return;
+	rcu_barrier();
+	mutex_lock(&socksec_cfg_lock);
+	list_for_each_entry(net, net_exit_list, exit_list)
+		socksec_xdst_unwrap(socksec_net(net));
+	mutex_unlock(&socksec_cfg_lock);
+}
+
 static struct pernet_operations socksec_net_ops = {
 	.init = socksec_net_init,
 	.exit = socksec_net_exit,
+	.exit_batch = socksec_net_exit_batch,
 	.id   = &socksec_net_id,
 	.size = sizeof(struct socksec_net),
 };

@@ -12,6 +12,7 @@
  *   ktls.c	kernel TLS state of a socket
  *   watch.c	sockets waiting for protection; hold timeout and abort
  *   proc.c	/proc/net/socksec
+ *   xdst.c	xfrm queue bundles: the route reference the kernel forgets
  */
 #ifndef _SOCKSEC_H
 #define _SOCKSEC_H
@@ -96,6 +97,8 @@ struct socksec_net {
 	unsigned int npol;
 	int saved_larval_drop;
 	bool larval_drop_set;
+	/* xfrm dst_ops whose destroy socksec wrapped (xdst.c), a bit each. */
+	u8 xdst_wrapped;
 	/* Forgotten ACQUIREs (socksec_ipsec_forget_acquire()). */
 	struct ratelimit_state forget_rs;
 };
@@ -138,6 +141,11 @@ u32 socksec_ktls_budget(const struct net *net);
 /* hook.c */
 int socksec_hooks_register(struct net *net);
 void socksec_hooks_unregister(struct net *net);
+
+/* xdst.c */
+void socksec_xdst_wrap(struct socksec_net *sn);
+void socksec_xdst_unwrap(struct socksec_net *sn);
+void socksec_xdst_exit(void);
 
 /* ipsec.c */
 int socksec_ipsec_init(void);

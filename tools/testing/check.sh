@@ -310,11 +310,9 @@ debug_stage() {
 			vm "ktls-$(basename "$s" .sh)" --timeout 1200 -- $g "$s"
 		done
 	fi
-	# Its kmemleak report is an open finding (debug.rst): shown, not
-	# counted.
 	vm stress --timeout $((SOCKSEC_STRESS_SECONDS + 900)) \
 		--env SOCKSEC_STRESS_SECONDS="$SOCKSEC_STRESS_SECONDS" \
-		--env SOCKSEC_LEAKS_FATAL=0 -- $g tools/testing/debug/stress.sh
+		-- $g tools/testing/debug/stress.sh
 	times+=("$kver $(( $(date +%s) - t0 ))s")
 	vm_args=()
 }

@@ -16,9 +16,6 @@
 # KASAN, lockdep, DEBUG_OBJECTS and WARN reports stop the VM (panic_on_warn)
 # and are the harness' to report.
 #
-# SOCKSEC_LEAKS_FATAL=0 reports leaks without failing (the stress run,
-# whose leak report is an open finding: Documentation/debug.rst).
-#
 # Exit status: CMD's, or 1 if it succeeded but something leaked.
 set -uo pipefail
 kml=/sys/kernel/debug/kmemleak
@@ -42,10 +39,6 @@ echo "# kmemleak: $n unreferenced object(s) after ${*##*/}"
 if [ "$n" -gt 0 ]; then
 	echo "# kmemleak: the first report:"
 	awk '/^unreferenced object/ { n++ } n == 1' "$out/kmemleak.txt" | sed 's/^/#   /'
-	if [ "${SOCKSEC_LEAKS_FATAL:-1}" = 0 ]; then
-		echo "# kmemleak: reported, not counted (SOCKSEC_LEAKS_FATAL=0)"
-	elif [ "$rc" -eq 0 ]; then
-		rc=1
-	fi
+	[ "$rc" -ne 0 ] || rc=1
 fi
 exit $rc
