@@ -28,7 +28,7 @@ struct port_filter {
 
 struct show_filter {
 	bool tcp, udp;		/* none set: both */
-	int family;		/* AF_UNSPEC: both */
+	bool inet, inet6;	/* -4, -6: neither means both */
 	const char *protocol;
 	const char *state;
 	struct port_filter sport, dport;
@@ -79,7 +79,9 @@ static bool show_match(const struct show_filter *f, const struct proc_sock *s)
 	    !((f->tcp && !strcmp(s->transport, "tcp")) ||
 	      (f->udp && !strcmp(s->transport, "udp"))))
 		return false;
-	if (f->family != AF_UNSPEC && f->family != s->family)
+	if ((f->inet || f->inet6) &&
+	    !(f->inet && s->family == AF_INET) &&
+	    !(f->inet6 && s->family == AF_INET6))
 		return false;
 	if (f->protocol && strcasecmp(f->protocol, s->protocol))
 		return false;
@@ -316,7 +318,7 @@ int cmd_show(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct show_filter f = { .family = AF_UNSPEC };
+	struct show_filter f = { 0 };
 	struct show_rows rows = { .f = &f };
 	struct proc_reader r = { .sock = collect, .arg = &rows };
 	uint32_t proto;
@@ -339,10 +341,10 @@ int cmd_show(int argc, char **argv)
 			f.udp = true;
 			break;
 		case '4':
-			f.family = AF_INET;
+			f.inet = true;
 			break;
 		case '6':
-			f.family = AF_INET6;
+			f.inet6 = true;
 			break;
 		case 'p':
 			if (socksec_protocol_parse(optarg, &proto) < 0 ||

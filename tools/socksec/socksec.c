@@ -67,6 +67,7 @@ static void print_usage(FILE *f)
 	fprintf(f,
 		"usage: socksec [-j|--json] [--pretty] COMMAND [ARGS]\n"
 		"       socksec {-h|--help|-V|--version}\n"
+		"       socksec help [COMMAND]\n"
 		"commands:\n"
 		"  show [-t] [-u] [-4] [-6] [--protocol PROTO] [--state STATE]\n"
 		"       [sport [OP] PORT] [dport [OP] PORT]\n"
@@ -96,6 +97,34 @@ static const struct {
 	/* Before "defaults set" existed. */
 	{ "set", cmd_set },
 };
+
+/* "help [COMMAND]": the usage, or the command's own (its -h). */
+static int cmd_help(int argc, char **argv)
+{
+	char help[] = "-h";
+	char *args[3] = { NULL, help, NULL };
+	size_t i;
+
+	if (argc == 1) {
+		print_usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc > 2) {
+		cli_err("help: one command at most");
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	/* "set" is "defaults set" under its old name. */
+	args[0] = strcmp(argv[1], "set") ? argv[1] : "defaults";
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (!strcmp(args[0], commands[i].name)) {
+			optind = 0;
+			return commands[i].fn(2, args);
+		}
+	}
+	cli_err("help: unknown command '%s' (try socksec --help)", argv[1]);
+	return EXIT_USAGE;
+}
 
 int main(int argc, char **argv)
 {
@@ -136,10 +165,8 @@ int main(int argc, char **argv)
 		print_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[optind], "help")) {
-		print_usage(stdout);
-		return EXIT_OK;
-	}
+	if (!strcmp(argv[optind], "help"))
+		return cmd_help(argc - optind, argv + optind);
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (!strcmp(argv[optind], commands[i].name)) {
 			argc -= optind;

@@ -159,6 +159,13 @@ bad 2 "show: unknown filter 'extra'" show sport 1 extra
 bad 2 "show: unknown protocol 'bogus'" show --protocol bogus
 bad 2 "show: unknown protocol 'default'" show --protocol default
 bad_usage "requires an argument" show --protocol
+for c in show defaults set stats connect serve; do
+	run "$cli" help "$c"
+	check "socksec help $c: that command's usage" \
+		eval '[[ $rc -eq 0 ]] && grep -q "^usage:" "$state/o" && grep -q "socksec ${c/set/defaults} " "$state/o"'
+done
+bad 2 "help: unknown command 'bogus'" help bogus
+bad_usage "help: one command at most" help show extra
 bad 2 "show: unknown state 'encrypte'" show --state encrypte
 bad 2 "show: sport: bad port '70000'" show sport 70000
 bad 2 "show: sport: bad port ' 80'" show sport ' 80'
@@ -243,6 +250,10 @@ run "$cli" show -u --json
 check "show -u: UDP only" pyj "len(j) == 1 and j[0]['transport'] == 'udp'"
 run "$cli" show -j -6
 check "show -6: inet6 only" pyj "len(j) == 1 and j[0]['family'] == 'inet6'"
+run "$cli" show -j -4
+check "show -4: inet only" pyj "len(j) == 3 and all(s['family'] == 'inet' for s in j)"
+run "$cli" show -j -6 -4
+check "show -6 -4: both families" pyj "len(j) == 4"
 run "$cli" show -j sport 7300
 check "show sport 7300: the listener and the accepted socket" pyj \
 	"len(j) == 2 and all(s['local']['port'] == 7300 for s in j)"
