@@ -11,6 +11,7 @@
 #include <linux/limits.h>
 #include <linux/sysctl.h>
 #include <linux/version.h>
+#include <net/dst.h>
 #include <net/net_namespace.h>
 #include <net/udp.h>
 #include <net/xfrm.h>
@@ -57,14 +58,28 @@ socksec_xfrm_find_acq(struct net *net, const struct xfrm_mark *mark, u8 mode,
 }
 
 /*
- * A dummy xfrm bundle (DST_XFRM_QUEUE, the hold queue's) leaves a
- * reference on its route: dst_destroy() drops the child of a bundle with
- * a state only (xdst.c). True of every kernel socksec supports, 6.1 and
- * 6.12 alike, and of mainline when this was written. A kernel that drops
- * it must set this to 0, or its routes lose a reference too many: the VM
- * suite's ipsec scenarios then warn ("dst_release underflow" on 6.1).
+ * A dst of @ops without a device, uncounted, with one reference: since
+ * 6.5 dst_alloc() starts every dst with one and has no initial_ref (Kbuild
+ * reads the prototype).
  */
-#define SOCKSEC_XFRM_QUEUE_LEAKS_CHILD	1
+static inline void *socksec_dst_alloc(struct dst_ops *ops)
+{
+#ifdef SOCKSEC_HAVE_DST_ALLOC_INITIAL_REF
+	return dst_alloc(ops, NULL, 1, DST_OBSOLETE_NONE, DST_NOCOUNT);
+#else
+	return dst_alloc(ops, NULL, DST_OBSOLETE_NONE, DST_NOCOUNT);
+#endif
+}
+
+/* A dst's references: an rcuref_t since 6.5 (Kbuild reads struct dst_entry). */
+static inline unsigned int socksec_dst_refs(struct dst_entry *dst)
+{
+#ifdef SOCKSEC_HAVE_DST_RCUREF
+	return rcuref_read(&dst->__rcuref);
+#else
+	return atomic_read(&dst->__refcnt);
+#endif
+}
 
 /* Sysctl handlers take their table const since 6.11. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)

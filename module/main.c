@@ -32,6 +32,8 @@ static int __init socksec_init(void)
 	if (err)
 		goto err_watch;
 	socksec_ktls_init();
+	/* Whether xfrm's queue bundles leak, before any namespace has one. */
+	socksec_xdst_init();
 	/* Enforcement in every namespace before any socket can ask for it. */
 	err = socksec_netns_init();
 	if (err)
@@ -69,8 +71,6 @@ static void __exit socksec_exit(void)
 	socksec_sysfs_exit();
 	socksec_ipsec_exit();
 	socksec_netns_exit();
-	/* Every namespace gave xfrm its methods back: wait for their users. */
-	socksec_xdst_exit();
 	socksec_ktls_exit();
 	socksec_watch_exit();
 }

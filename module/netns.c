@@ -15,6 +15,12 @@ static unsigned int socksec_net_id __read_mostly;
 /* Serialises configuration changes against namespace creation and exit. */
 DEFINE_MUTEX(socksec_cfg_lock);
 static LIST_HEAD(socksec_nets);
+/*
+ * Registered for good: a namespace that exits now is dying and keeps its
+ * xfrm wrapper to its end (xdst.c). Cleared before the module lets go of
+ * the namespaces, which it then unwraps, dying or not.
+ */
+static bool socksec_nets_live;
 
 struct socksec_net *socksec_net(const struct net *net)
 {
@@ -89,7 +95,6 @@ err_sysctl:
 	mutex_lock(&socksec_cfg_lock);
 	list_del_init(&sn->list);
 	socksec_ipsec_clear(sn);
-	/* Never shown to anyone: it made no bundle yet. */
 	socksec_xdst_unwrap(sn);
 	mutex_unlock(&socksec_cfg_lock);
 	socksec_hooks_unregister(net);
@@ -107,6 +112,8 @@ static void __net_exit socksec_net_exit(struct net *net)
 	mutex_lock(&socksec_cfg_lock);
 	list_del_init(&sn->list);
 	socksec_ipsec_clear(sn);
+	if (!READ_ONCE(socksec_nets_live))
+		socksec_xdst_unwrap(sn);
 	mutex_unlock(&socksec_cfg_lock);
 	socksec_hooks_unregister(net);
 	/* No hook arms a watch any more; finish those that read sn. */
@@ -114,42 +121,30 @@ static void __net_exit socksec_net_exit(struct net *net)
 	socksec_proc_exit(net);
 }
 
-/*
- * After the exits of a batch (the namespaces' end, or the module's for
- * every namespace): the dummy bundles whose packets our policies' queues
- * dropped are freed by RCU callbacks; let them die with the wrapper that
- * gives their route its reference back, then give xfrm its methods back.
- */
-static void __net_exit socksec_net_exit_batch(struct list_head *net_exit_list)
-{
-	bool wrapped = false;
-	struct net *net;
-
-	list_for_each_entry(net, net_exit_list, exit_list)
-		wrapped |= socksec_net(net)->xdst_wrapped != 0;
-	if (!wrapped)
-		return;
-	rcu_barrier();
-	mutex_lock(&socksec_cfg_lock);
-	list_for_each_entry(net, net_exit_list, exit_list)
-		socksec_xdst_unwrap(socksec_net(net));
-	mutex_unlock(&socksec_cfg_lock);
-}
-
 static struct pernet_operations socksec_net_ops = {
 	.init = socksec_net_init,
 	.exit = socksec_net_exit,
-	.exit_batch = socksec_net_exit_batch,
 	.id   = &socksec_net_id,
 	.size = sizeof(struct socksec_net),
 };
 
 int socksec_netns_init(void)
 {
-	return register_pernet_subsys(&socksec_net_ops);
+	int err;
+
+	err = register_pernet_subsys(&socksec_net_ops);
+	if (err) {
+		/* The namespaces it reached were unwrapped (not yet live). */
+		socksec_xdst_exit();
+		return err;
+	}
+	WRITE_ONCE(socksec_nets_live, true);
+	return 0;
 }
 
 void socksec_netns_exit(void)
 {
+	WRITE_ONCE(socksec_nets_live, false);
 	unregister_pernet_subsys(&socksec_net_ops);
+	socksec_xdst_exit();
 }

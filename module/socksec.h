@@ -143,6 +143,7 @@ int socksec_hooks_register(struct net *net);
 void socksec_hooks_unregister(struct net *net);
 
 /* xdst.c */
+void socksec_xdst_init(void);
 void socksec_xdst_wrap(struct socksec_net *sn);
 void socksec_xdst_unwrap(struct socksec_net *sn);
 void socksec_xdst_exit(void);

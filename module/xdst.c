@@ -20,21 +20,32 @@
  * namespace's xfrm dst_ops (IPv4 and IPv6) is wrapped by one that drops a
  * dummy bundle's child, then calls the kernel's. That is the whole
  * change: the wrapper touches no other bundle and calls the method it
- * replaced.
+ * replaced. Whether the kernel leaks is not taken on trust: at load,
+ * socksec_xdst_init() lets the kernel destroy a dummy bundle made for the
+ * purpose and looks at its child. A kernel that drops the child itself
+ * gets no wrapper (a second drop would free routes still in use).
  *
  * Lifetime and locking:
- *  - The methods are wrapped and unwrapped under socksec_cfg_lock, with
- *    WRITE_ONCE(): dst_destroy() reads the method once, when a dst dies.
+ *  - The kernel's methods are read from the initial namespace at load,
+ *    before any namespace is wrapped; every namespace copies them from
+ *    xfrm's templates. Namespaces are wrapped and unwrapped under
+ *    socksec_cfg_lock, with WRITE_ONCE(): dst_destroy() reads the method
+ *    when a dst dies.
  *  - A namespace stays wrapped while socksec serves it, also after
- *    on-demand negotiation is turned off: sockets may still cache dummy
- *    bundles. It is unwrapped when the namespace or the module goes
- *    (netns.c), after an RCU barrier, so the bundles whose packets our
- *    policies' queues released meanwhile die wrapped. A bundle that dies
- *    later loses its reference as it would without socksec.
- *  - Module unload: once every namespace is unwrapped, socksec_xdst_exit()
- *    waits for whoever may still run the wrapper: RCU callbacks and
- *    softirqs (synchronize_rcu()) and tasks preempted in it
- *    (synchronize_rcu_tasks(), as for trampolines).
+ *    on-demand negotiation is turned off (sockets may still cache dummy
+ *    bundles), and to its end: xfrm's own exit, after socksec's, frees
+ *    the packets still held on other policies' queues, and their bundles
+ *    die wrapped. Its dst_ops go with the namespace.
+ *  - When the module goes (or fails to load), every namespace it leaves,
+ *    dying or not, is unwrapped (netns.c). Then socksec_xdst_exit() waits
+ *    for whoever may still run the wrapper: the RCU callbacks that free
+ *    dsts were drained by unregister_pernet_subsys(); callbacks, softirqs
+ *    and other non-preemptible callers still inside it are waited for by
+ *    synchronize_rcu(); tasks preempted in it (dst_release_immediate()
+ *    from process context) by synchronize_rcu_tasks(), as for trampolines.
+ *    Dying namespaces whose socksec exit ran before are covered too:
+ *    their pernet exits end before unregister_pernet_subsys() gets the
+ *    pernet lock, and its RCU barrier drains what those exits freed.
  */
 
 #include <net/dst.h>
@@ -45,6 +56,10 @@ enum { SOCKSEC_XDST_V4, SOCKSEC_XDST_V6, __SOCKSEC_XDST_MAX };
 
 /* The kernel's methods: the same in every namespace (xfrm's templates). */
 static void (*socksec_xdst_orig[__SOCKSEC_XDST_MAX])(struct dst_entry *dst);
+/* This kernel leaks a dummy bundle's child (socksec_xdst_probe()). */
+static bool socksec_xdst_needed;
+/* Some namespace was wrapped: the module's exit waits for the wrapper. */
+static bool socksec_xdst_used;
 
 /* Drop the reference a dummy bundle holds on its route as its child. */
 static void socksec_xdst_put_child(struct dst_entry *dst)
@@ -87,13 +102,82 @@ static struct dst_ops *socksec_xdst_ops(struct net *net, int i)
 	return i == SOCKSEC_XDST_V4 ? &net->xfrm.xfrm4_dst_ops : NULL;
 }
 
+/* A bare bundle of the initial namespace's IPv4 xfrm dst_ops. */
+static struct xfrm_dst *socksec_xdst_alloc(void)
+{
+	struct xfrm_dst *xdst;
+
+	xdst = socksec_dst_alloc(&init_net.xfrm.xfrm4_dst_ops);
+	if (xdst)
+		memset_after(xdst, 0, u.dst);
+	return xdst;
+}
+
+/*
+ * Does dst_destroy() leave a dummy bundle's child alone? A bundle marked
+ * as xfrm_create_dummy_bundle() marks it, whose child is a second bundle
+ * with the reference the child takes, is released to the kernel (its own
+ * methods: nothing is wrapped yet); once its RCU callback ran, the child
+ * still has that reference if the kernel leaks it. Neither bundle has a
+ * device, a state, a policy or a route, so the kernel's method has
+ * nothing else to do with them.
+ */
+static bool socksec_xdst_probe(void)
+{
+	struct xfrm_dst *dummy, *child;
+	unsigned int refs, i;
+
+	dummy = socksec_xdst_alloc();
+	child = socksec_xdst_alloc();
+	if (!dummy || !child) {
+		if (dummy)
+			dst_release(&dummy->u.dst);
+		if (child)
+			dst_release(&child->u.dst);
+		rcu_barrier();
+		return false;
+	}
+	dst_hold(&child->u.dst);
+	dummy->u.dst.flags |= DST_XFRM_QUEUE;
+	dummy->child = &child->u.dst;
+	dst_release(&dummy->u.dst);
+	rcu_barrier();
+	refs = socksec_dst_refs(&child->u.dst);
+	for (i = 0; i < refs; i++)
+		dst_release(&child->u.dst);
+	rcu_barrier();
+	/* Ours and the one the child took: the kernel left it. */
+	return refs == 2;
+}
+
+/**
+ * socksec_xdst_init - learn the kernel's methods and whether they leak
+ *
+ * Before any namespace is wrapped. If the probe cannot tell (no memory),
+ * nothing is wrapped: a leak is better than a second drop.
+ */
+void socksec_xdst_init(void)
+{
+	int i;
+
+	for (i = 0; i < __SOCKSEC_XDST_MAX; i++) {
+		struct dst_ops *ops = socksec_xdst_ops(&init_net, i);
+
+		if (ops)
+			socksec_xdst_orig[i] = ops->destroy;
+	}
+	socksec_xdst_needed = socksec_xdst_orig[SOCKSEC_XDST_V4] &&
+			      socksec_xdst_probe();
+	if (socksec_xdst_needed)
+		pr_info("xfrm queue bundles keep a route reference; socksec drops it where it holds packets\n");
+}
+
 /**
  * socksec_xdst_wrap - drop dummy bundles' child references in a namespace
  * @sn: the namespace, whose larval_drop socksec just set to 0
  *
- * A method that is neither the kernel's first one seen nor ours (someone
- * else wrapped it) is left alone, with a warning: socksec calls only the
- * method it knows.
+ * A method that is not the kernel's (someone else wrapped it) is left
+ * alone, with a warning: socksec calls only the method it knows.
  */
 void socksec_xdst_wrap(struct socksec_net *sn)
 {
@@ -101,20 +185,19 @@ void socksec_xdst_wrap(struct socksec_net *sn)
 	int i;
 
 	lockdep_assert_held(&socksec_cfg_lock);
-	if (!SOCKSEC_XFRM_QUEUE_LEAKS_CHILD || sn->xdst_wrapped)
+	if (!socksec_xdst_needed || sn->xdst_wrapped)
 		return;
 	for (i = 0; i < __SOCKSEC_XDST_MAX; i++) {
 		ops = socksec_xdst_ops(sn->net, i);
 		if (!ops)
 			continue;
-		if (!socksec_xdst_orig[i])
-			socksec_xdst_orig[i] = ops->destroy;
-		if (!ops->destroy || ops->destroy != socksec_xdst_orig[i]) {
+		if (!socksec_xdst_orig[i] || ops->destroy != socksec_xdst_orig[i]) {
 			pr_warn_once("xfrm dst_ops.destroy is not the kernel's; queue bundles' route references are left to the kernel\n");
 			continue;
 		}
 		WRITE_ONCE(ops->destroy, socksec_xdst_wrapper[i]);
 		sn->xdst_wrapped |= BIT(i);
+		socksec_xdst_used = true;
 	}
 }
 
@@ -122,8 +205,8 @@ void socksec_xdst_wrap(struct socksec_net *sn)
  * socksec_xdst_unwrap - give a namespace the kernel's methods back
  * @sn: the namespace
  *
- * The caller waited for the RCU callbacks it cares about; the module's
- * exit waits for the wrapper's last callers (socksec_xdst_exit()).
+ * The module's exit waits for the wrapper's last callers
+ * (socksec_xdst_exit()).
  */
 void socksec_xdst_unwrap(struct socksec_net *sn)
 {
@@ -139,9 +222,11 @@ void socksec_xdst_unwrap(struct socksec_net *sn)
 	sn->xdst_wrapped = 0;
 }
 
-/* After every namespace is unwrapped: nobody runs the wrapper any more. */
+/* Every namespace is unwrapped: wait until nobody runs the wrapper. */
 void socksec_xdst_exit(void)
 {
+	if (!socksec_xdst_used)
+		return;
 	synchronize_rcu();
 	synchronize_rcu_tasks();
 }

@@ -24,6 +24,7 @@ rt_entries() {
 	echo $((16#$(awk 'NR == 2 { print $1 }' /proc/net/stat/rt_cache)))
 }
 
+tap_diag "at load: $(dmesg | grep -o 'socksec: xfrm queue bundles.*' || echo 'socksec: no word on queue bundles')"
 ns_setup
 sx_ondemand $HOLD_MS
 pcap=$SS_OUT/route_refs.pcap
