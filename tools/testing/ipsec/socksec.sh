@@ -101,3 +101,14 @@ sx_aborts() {
 sx_counter() {
 	ip netns exec "$1" cat /proc/net/socksec | awk -v k="$2" '$1 == k { print $2 }'
 }
+
+# sx_sa NS SRC DST SPI [ARGS...]: a manual ESP transport SA (AES-GCM, a
+# fixed test key) with socksec's reqid, as an IKE daemon would install it;
+# ARGS go to `ip xfrm state add` (lifetimes, ...).
+sx_sa() {
+	local ns=$1 src=$2 dst=$3 spi=$4
+	shift 4
+	ip -n "$ns" xfrm state add src "$src" dst "$dst" proto esp spi "$spi" \
+		reqid "$SS_REQID" mode transport \
+		aead 'rfc4106(gcm(aes))' "0x$(printf '5a%.0s' $(seq 36))" 128 "$@"
+}

@@ -370,6 +370,11 @@ kcmdline="console=ttyS0 loglevel=4 printk.time=1 panic_on_warn=1 oops=panic pani
 # console (dmesg.log cannot be written then).  The watchdog's NMI on timeout
 # panics too (unknown_nmi_panic), for the same report.
 kcmdline+=" panic_print=0x60 unknown_nmi_panic"
+# The CPU's RDRAND seeds the random pool at boot, as Debian's kernels are
+# built to; a kernel built without that trust (the debug kernel) would
+# wait a minute or two under emulation for entropy, and with it strongSwan
+# and every hold timeout set for its first SA.
+kcmdline+=" random.trust_cpu=on"
 
 # The uncompressed kernel boots through its PVH entry point and saves the
 # xz decompression (about 2 s under TCG); --bzimage boots vmlinuz as is.

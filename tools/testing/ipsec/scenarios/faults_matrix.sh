@@ -127,18 +127,11 @@ charon_stop "$SS_NS_B"
 ip -n "$SS_NS_A" xfrm state flush
 ip -n "$SS_NS_B" xfrm state flush
 sx_knob hold_timeout_ms 3000
-key=0x$(printf '5a%.0s' $(seq 36))
-sa() {
-	local ns=$1 src=$2 dst=$3 spi=$4
-	shift 4
-	ip -n "$ns" xfrm state add src "$src" dst "$dst" proto esp spi "$spi" \
-		reqid "$SS_REQID" mode transport aead 'rfc4106(gcm(aes))' "$key" 128 "$@"
-}
 # Hard lifetime: 3 s from the SA's first use.
-sa "$SS_NS_A" "$SS_A4" "$SS_B4" 0x1001 limit time-use-hard 3
-sa "$SS_NS_A" "$SS_B4" "$SS_A4" 0x2001
-sa "$SS_NS_B" "$SS_A4" "$SS_B4" 0x1001
-sa "$SS_NS_B" "$SS_B4" "$SS_A4" 0x2001
+sx_sa "$SS_NS_A" "$SS_A4" "$SS_B4" 0x1001 limit time-use-hard 3
+sx_sa "$SS_NS_A" "$SS_B4" "$SS_A4" 0x2001
+sx_sa "$SS_NS_B" "$SS_A4" "$SS_B4" 0x1001
+sx_sa "$SS_NS_B" "$SS_B4" "$SS_A4" 0x2001
 t0=$(ss_now_ms)
 before=$(sx_counter "$SS_NS_A" aborted_hold_timeout)
 stream handsa 100 10000 7002

@@ -21,16 +21,11 @@ M=SOCKSEC-SECRET-STALE
 ns_setup
 ss_preload_crypto
 sx_ondemand $HOLD_MS
-key=0x$(printf '5a%.0s' $(seq 36))
-sa() {
-	ip -n "$1" xfrm state add src "$2" dst "$3" proto esp spi "$4" \
-		reqid "$SS_REQID" mode transport aead 'rfc4106(gcm(aes))' "$key" 128
-}
 sas() {
-	sa "$SS_NS_A" "$SS_A4" "$SS_B4" 0x1001
-	sa "$SS_NS_A" "$SS_B4" "$SS_A4" 0x2001
-	sa "$SS_NS_B" "$SS_A4" "$SS_B4" 0x1001
-	sa "$SS_NS_B" "$SS_B4" "$SS_A4" 0x2001
+	sx_sa "$SS_NS_A" "$SS_A4" "$SS_B4" 0x1001
+	sx_sa "$SS_NS_A" "$SS_B4" "$SS_A4" 0x2001
+	sx_sa "$SS_NS_B" "$SS_A4" "$SS_B4" 0x1001
+	sx_sa "$SS_NS_B" "$SS_B4" "$SS_A4" 0x2001
 }
 pcap=$SS_OUT/stale_sa.pcap
 capture_start "$SS_NS_B" "$SS_IF_B" "$pcap"
