@@ -112,8 +112,6 @@ static void __net_exit socksec_net_exit(struct net *net)
 	mutex_lock(&socksec_cfg_lock);
 	list_del_init(&sn->list);
 	socksec_ipsec_clear(sn);
-	if (!READ_ONCE(socksec_nets_live))
-		socksec_xdst_unwrap(sn);
 	mutex_unlock(&socksec_cfg_lock);
 	socksec_hooks_unregister(net);
 	/* No hook arms a watch any more; finish those that read sn. */
@@ -121,9 +119,29 @@ static void __net_exit socksec_net_exit(struct net *net)
 	socksec_proc_exit(net);
 }
 
+/*
+ * The module goes or fails to load: after the exits, give xfrm its
+ * methods back in every namespace it leaves (xdst.c), once the bundles
+ * of the packets our policies' queues just freed have died wrapped. A
+ * dying namespace keeps them to its end.
+ */
+static void __net_exit socksec_net_exit_batch(struct list_head *net_exit_list)
+{
+	struct net *net;
+
+	if (READ_ONCE(socksec_nets_live))
+		return;
+	rcu_barrier();
+	mutex_lock(&socksec_cfg_lock);
+	list_for_each_entry(net, net_exit_list, exit_list)
+		socksec_xdst_unwrap(socksec_net(net));
+	mutex_unlock(&socksec_cfg_lock);
+}
+
 static struct pernet_operations socksec_net_ops = {
 	.init = socksec_net_init,
 	.exit = socksec_net_exit,
+	.exit_batch = socksec_net_exit_batch,
 	.id   = &socksec_net_id,
 	.size = sizeof(struct socksec_net),
 };

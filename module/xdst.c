@@ -37,15 +37,19 @@
  *    the packets still held on other policies' queues, and their bundles
  *    die wrapped. Its dst_ops go with the namespace.
  *  - When the module goes (or fails to load), every namespace it leaves,
- *    dying or not, is unwrapped (netns.c). Then socksec_xdst_exit() waits
- *    for whoever may still run the wrapper: the RCU callbacks that free
- *    dsts were drained by unregister_pernet_subsys(); callbacks, softirqs
- *    and other non-preemptible callers still inside it are waited for by
- *    synchronize_rcu(); tasks preempted in it (dst_release_immediate()
- *    from process context) by synchronize_rcu_tasks(), as for trampolines.
+ *    dying or not, is unwrapped (netns.c), after an RCU barrier so the
+ *    bundles of the packets socksec's own queues just freed die wrapped.
+ *    Then socksec_xdst_exit() waits for whoever may still run the
+ *    wrapper: softirqs and other non-preemptible callers inside it
+ *    (synchronize_rcu()), the RCU callbacks queued until then
+ *    (rcu_barrier()), and tasks preempted in it (dst_release_immediate()
+ *    from process context: synchronize_rcu_tasks(), as for trampolines).
  *    Dying namespaces whose socksec exit ran before are covered too:
  *    their pernet exits end before unregister_pernet_subsys() gets the
- *    pernet lock, and its RCU barrier drains what those exits freed.
+ *    pernet lock, and xfrm's queue timer, which may still free their
+ *    packets, is a softirq.
+ *  - Only the IPv4 methods are probed: the leak is in dst_destroy(),
+ *    which both families share.
  */
 
 #include <net/dst.h>
@@ -114,13 +118,13 @@ static struct xfrm_dst *socksec_xdst_alloc(void)
 }
 
 /*
- * Does dst_destroy() leave a dummy bundle's child alone? A bundle marked
- * as xfrm_create_dummy_bundle() marks it, whose child is a second bundle
- * with the reference the child takes, is released to the kernel (its own
- * methods: nothing is wrapped yet); once its RCU callback ran, the child
- * still has that reference if the kernel leaks it. Neither bundle has a
- * device, a state, a policy or a route, so the kernel's method has
- * nothing else to do with them.
+ * Does the kernel leave a dummy bundle's child reference behind? A bundle
+ * shaped as xfrm_create_dummy_bundle() shapes one (the queue flag, no
+ * state, its route also its child and path, held once for each) is
+ * released to the kernel's own methods (nothing is wrapped yet); once its
+ * RCU callback ran, the route has our reference and, if the kernel leaks
+ * it, the child's. Neither dst has a device, a state or a policy, so the
+ * kernel's method has nothing else to do with them.
  */
 static bool socksec_xdst_probe(void)
 {
@@ -138,15 +142,18 @@ static bool socksec_xdst_probe(void)
 		return false;
 	}
 	dst_hold(&child->u.dst);
+	dst_hold(&child->u.dst);
 	dummy->u.dst.flags |= DST_XFRM_QUEUE;
+	dummy->route = &child->u.dst;
 	dummy->child = &child->u.dst;
+	dummy->path = &child->u.dst;
 	dst_release(&dummy->u.dst);
 	rcu_barrier();
 	refs = socksec_dst_refs(&child->u.dst);
 	for (i = 0; i < refs; i++)
 		dst_release(&child->u.dst);
 	rcu_barrier();
-	/* Ours and the one the child took: the kernel left it. */
+	/* Ours and the child's: the kernel left it. */
 	return refs == 2;
 }
 
@@ -191,7 +198,10 @@ void socksec_xdst_wrap(struct socksec_net *sn)
 		ops = socksec_xdst_ops(sn->net, i);
 		if (!ops)
 			continue;
-		if (!socksec_xdst_orig[i] || ops->destroy != socksec_xdst_orig[i]) {
+		/* No method: that family is off (ipv6.disable=1). */
+		if (!socksec_xdst_orig[i])
+			continue;
+		if (ops->destroy != socksec_xdst_orig[i]) {
 			pr_warn_once("xfrm dst_ops.destroy is not the kernel's; queue bundles' route references are left to the kernel\n");
 			continue;
 		}
@@ -227,6 +237,13 @@ void socksec_xdst_exit(void)
 {
 	if (!socksec_xdst_used)
 		return;
+	/*
+	 * Softirqs still freeing a dying namespace's held packets (xfrm's
+	 * queue timer, which policy deletion does not wait for) end, then
+	 * the callbacks they queued run; then tasks preempted in the
+	 * wrapper leave it.
+	 */
 	synchronize_rcu();
+	rcu_barrier();
 	synchronize_rcu_tasks();
 }
