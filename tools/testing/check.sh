@@ -22,7 +22,8 @@
 #             with every socket protected through socksec-run (only the
 #             differences listed, Documentation/kselftests.rst)
 #   debug     the C tests (the fuzzer's 1e5 inputs among them), the unload
-#             test and a stress run on the debug kernel (KASAN, lockdep,
+#             test, three IPsec scenarios (ondemand, esp_null,
+#             route_refs) and a stress run on the debug kernel (KASAN, lockdep,
 #             kmemleak, ...: the KUnit kernel, see tools/testing/debug/),
 #             each run followed by a kmemleak scan
 #             (Documentation/debug.rst); started beside the first kernel's
@@ -32,8 +33,8 @@
 #
 # Usage: tools/testing/check.sh [--debug-only|--debug-quick] [KVER...]
 # --debug-only runs the debug stage alone (make check-debug), every
-# scenario included; --debug-quick without the scenarios, which take about
-# three times as long on the debug kernel: what make check runs, to stay
+# scenario included; --debug-quick with three of them, which take three to
+# ten times as long on the debug kernel: what make check runs, to stay
 # within CI's time.
 # The kernels are Debian's builds whose headers are installed; by default
 # every kernel of `tools/testing/kver.sh --all`: Debian 12's own and Debian's
@@ -283,9 +284,10 @@ vm_from_tmp() {
 }
 
 # The debug stage: the debug kernel, socksec.ko built for it, the C tests,
-# the unload test and (but with --debug-quick) every scenario, each under
-# debug/guest.sh's leak scan; then the stress run. (The CLI, DKMS and package tests are about
-# user space and Debian's kernels; they run on those.)
+# the unload test and every scenario (with --debug-quick three), each
+# under debug/guest.sh's leak scan; then the stress run. (The CLI, DKMS and
+# package tests are about user space and Debian's kernels; they run on
+# those.)
 debug_stage() {
 	local g=tools/testing/debug/guest.sh s
 	echo "debug kernel:"
@@ -309,6 +311,10 @@ debug_stage() {
 		for s in tools/testing/ktls/scenarios/*.sh; do
 			vm "ktls-$(basename "$s" .sh)" --timeout 1200 -- $g "$s"
 		done
+	else
+		for s in "${debug_quick_scenarios[@]}"; do
+			vm "$s" --timeout 1200 -- $g "tools/testing/ipsec/scenarios/$s.sh"
+		done
 	fi
 	vm stress --timeout $((SOCKSEC_STRESS_SECONDS + 900)) \
 		--env SOCKSEC_STRESS_SECONDS="$SOCKSEC_STRESS_SECONDS" \
@@ -317,6 +323,11 @@ debug_stage() {
 	vm_args=()
 }
 : "${SOCKSEC_STRESS_SECONDS:=300}"
+# The scenarios make check runs on the debug kernel: the IPsec path end to
+# end (on demand, held, refused, ESP-NULL refused) and the held packets'
+# routes; the others' first-SA timeouts assume Debian's speed
+# (Documentation/debug.rst).
+debug_quick_scenarios=(ondemand esp_null route_refs)
 times=()
 vm_args=()
 
