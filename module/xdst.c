@@ -13,7 +13,7 @@
  * table: every cached route a waiting socket used is lost when the table
  * replaces it (a route or address change, the namespace's end). kmemleak
  * shows it (Documentation/debug.rst). Every kernel socksec supports has
- * this (compat.h).
+ * this; the probe below checks the one it runs on.
  *
  * socksec turned the queue on, so socksec drops that reference: in each
  * namespace where it set larval_drop to 0, the destroy method of the
