@@ -130,7 +130,19 @@ case_nofalsealarm() {
 	expect nofalsealarm 0 pass -- --no-module -- sh -c 'echo "WARNING: just a test talking"; echo "BUG: not the kernel"'
 }
 
-all=(pass false exit7 timeout warn oops kmsgwarn module hosttools outshare setuperr nofalsealarm)
+case_bootdeath() {
+	# A kernel that dies before /init is booted once more, then reported;
+	# the first boot's console is kept.
+	expect bootdeath 125 kernel-error "Kernel panic" -- --no-module \
+		--append "rdinit=/nonexistent init=/nonexistent" -- true
+	if [[ ! -s "$base/bootdeath/console-boot1.log" ]]; then
+		echo "    FAILED: no console-boot1.log: the boot was not retried"
+		failed=$((failed + 1))
+		failures+=(bootdeath-retry)
+	fi
+}
+
+all=(pass false exit7 timeout warn oops kmsgwarn module hosttools outshare setuperr nofalsealarm bootdeath)
 cases=("$@")
 [[ ${#cases[@]} -gt 0 ]] || cases=("${all[@]}")
 for c in "${cases[@]}"; do
