@@ -138,7 +138,6 @@ static bool socksec_xdst_probe(void)
 			dst_release(&dummy->u.dst);
 		if (child)
 			dst_release(&child->u.dst);
-		rcu_barrier();
 		return false;
 	}
 	dst_hold(&child->u.dst);
@@ -150,9 +149,9 @@ static bool socksec_xdst_probe(void)
 	dst_release(&dummy->u.dst);
 	rcu_barrier();
 	refs = socksec_dst_refs(&child->u.dst);
+	/* Its end is the kernel's business: nothing of ours is left in it. */
 	for (i = 0; i < refs; i++)
 		dst_release(&child->u.dst);
-	rcu_barrier();
 	/* Ours and the child's: the kernel left it. */
 	return refs == 2;
 }
