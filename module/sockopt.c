@@ -94,6 +94,26 @@ static void socksec_set_mark(struct sock *sk, const struct socksec_iset *set)
 	sk_dst_reset(sk);
 }
 
+/*
+ * The mark is fixed once the module is pinned (sysfs.c): until then, the
+ * first sockets read it and pin under socksec_mark_lock, so that a change
+ * of ipsec_mark cannot slip in between and leave a socket with a bit no
+ * policy matches. The acquire pairs with socksec_pin()'s atomic_xchg():
+ * whoever sees it pinned sees the mark it was pinned with.
+ */
+static void socksec_set_mark_pin(struct sock *sk,
+				 const struct socksec_iset *set)
+{
+	if (atomic_read_acquire(&socksec_used)) {
+		socksec_set_mark(sk, set);
+		return;
+	}
+	mutex_lock(&socksec_mark_lock);
+	socksec_set_mark(sk, set);
+	socksec_pin();
+	mutex_unlock(&socksec_mark_lock);
+}
+
 static int socksec_set_settings(struct sock *sk, sockptr_t arg,
 				unsigned int len)
 {
@@ -134,9 +154,8 @@ static int socksec_set_settings(struct sock *sk, sockptr_t arg,
 	err = socksec_attach(sk, set);
 	if (err)
 		goto out;
-	socksec_set_mark(sk, set);
+	socksec_set_mark_pin(sk, set);
 	socksec_count(socksec_net(sock_net(sk)), SOCKSEC_C_SOCKETS);
-	socksec_pin();
 out:
 	release_sock(sk);
 	return err;

@@ -120,6 +120,7 @@ static inline void socksec_count(struct socksec_net *sn, enum socksec_counter c)
 int socksec_sysfs_init(void);
 void socksec_sysfs_exit(void);
 u32 socksec_ipsec_mark(void);
+extern struct mutex socksec_mark_lock;
 
 /* knobs.c */
 extern const char *const socksec_knob_names[__SOCKSEC_K_MAX];

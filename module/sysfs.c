@@ -19,6 +19,15 @@
 
 static u32 socksec_mark = SOCKSEC_DEFAULT_MARK;
 
+/*
+ * Orders the mark's changes against the first socket given settings,
+ * which reads the mark and pins the module under it (sockopt.c): a change
+ * lands either before it, and the socket is given the new bit, or after,
+ * and finds the module pinned (EBUSY). Taken after lock_sock() and before
+ * socksec_cfg_lock.
+ */
+DEFINE_MUTEX(socksec_mark_lock);
+
 static struct kobject *socksec_kobj;
 
 /* The mark bit of sockets that require IPsec, in every namespace. */
@@ -101,10 +110,14 @@ static ssize_t ipsec_mark_store(struct kobject *kobj,
 	 * packets would match no policy and wait for nothing. Once a socket
 	 * has been protected the mark is fixed until reboot.
 	 */
-	if (v != socksec_ipsec_mark() && socksec_pinned_once())
+	mutex_lock(&socksec_mark_lock);
+	if (v != socksec_ipsec_mark() && socksec_pinned_once()) {
+		mutex_unlock(&socksec_mark_lock);
 		return -EBUSY;
+	}
 	WRITE_ONCE(socksec_mark, v);
 	socksec_ipsec_resync_all();
+	mutex_unlock(&socksec_mark_lock);
 	return count;
 }
 
