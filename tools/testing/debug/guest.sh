@@ -16,11 +16,17 @@
 # KASAN, lockdep, DEBUG_OBJECTS and WARN reports stop the VM (panic_on_warn)
 # and are the harness' to report.
 #
+# The debug kernel is three to ten times slower than Debian's: CMD runs
+# with SOCKSEC_TIME_SCALE (default 4), by which the scenarios scale the
+# timeouts that wait for user space or crypto and their bounds on how long
+# something took (sx_ms in ipsec/socksec.sh).
+#
 # Exit status: CMD's, or 1 if it succeeded but something leaked.
 set -uo pipefail
 kml=/sys/kernel/debug/kmemleak
 out=${SOCKSEC_VM_OUT:?}
 settle=${SOCKSEC_LEAK_SETTLE:-8}
+export SOCKSEC_TIME_SCALE=${SOCKSEC_TIME_SCALE:-4}
 
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 [ -w $kml ] || { echo "guest.sh: no $kml: not the debug kernel?" >&2; exit 2; }

@@ -13,6 +13,10 @@
 #   sx_knob KNOB VALUE       write /sys/kernel/socksec/KNOB and the
 #                            namespaces' net.socksec.KNOB
 #   sx_ondemand [HOLD_MS]    ipsec_reqid = $SS_REQID, hold_timeout_ms
+#   sx_ms MS                 MS scaled by $SOCKSEC_TIME_SCALE (1; the debug
+#                            kernel's guest.sh sets it): for timeouts that
+#                            wait for user space or crypto, and for bounds
+#                            on how long something took
 #   sx_server NS NAME ARGS   `socksec serve ARGS` in NS, in the background,
 #                            returns once it listens; log: sx_log NAME
 #   sx_client NS ARGS        `socksec connect ARGS` in NS; sets SX_RC,
@@ -49,6 +53,10 @@ sx_knob() {
 	done
 }
 
+sx_ms() {
+	echo $(($1 * ${SOCKSEC_TIME_SCALE:-1}))
+}
+
 sx_ondemand() {
 	sx_knob hold_timeout_ms "${1:-2000}"
 	sx_knob ipsec_mark "$SS_MARK"
@@ -70,7 +78,7 @@ sx_client() {
 	local ns=$1
 	shift
 	SX_RC=0
-	SX_OUTPUT=$(ip netns exec "$ns" timeout 30 "$SX_CLI" connect "$@" 2>&1) || SX_RC=$?
+	SX_OUTPUT=$(ip netns exec "$ns" timeout "$(sx_ms 30)" "$SX_CLI" connect "$@" 2>&1) || SX_RC=$?
 	SX_MS=$(sed -n 's/^connected in \([0-9]*\) ms$/\1/p; s/^connect: .* after \([0-9]*\) ms$/\1/p' <<<"$SX_OUTPUT")
 	SX_MS=${SX_MS:-0}
 	tap_diag "client $* -> rc=$SX_RC, connect() ${SX_MS} ms"

@@ -12,7 +12,7 @@ set -euo pipefail
 # shellcheck source=../socksec.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../socksec.sh"
 
-HOLD_MS=2000
+HOLD_MS=$(sx_ms 2000)
 M=SOCKSEC-SECRET-ONDEMAND
 PLAIN=PLAIN-TEXT-VISIBLE
 
@@ -31,7 +31,7 @@ sx_server "$SS_NS_B" plain -4 -n 0 7200
 sx_client "$SS_NS_A" -4 -p ipsec -f encrypt -m "$M" "$SS_B4" 7000
 tap_check "no IKE daemon: connect() fails with ENOKEY" sx_errno_is 126
 tap_check "no IKE daemon: refused within hold_timeout_ms (${SX_MS} ms)" \
-	test "$SX_MS" -ge $((HOLD_MS - 100)) -a "$SX_MS" -le $((HOLD_MS + 1000))
+	test "$SX_MS" -ge $((HOLD_MS - 100)) -a "$SX_MS" -le $((HOLD_MS + $(sx_ms 1000)))
 tap_check "no IKE daemon: counted as aborted_hold_timeout" \
 	test "$(sx_counter "$SS_NS_A" aborted_hold_timeout)" -ge 1
 tap_check "no IKE daemon: packets were held, not sent" \
@@ -40,7 +40,7 @@ tap_check "no IKE daemon: packets were held, not sent" \
 # (b) strongSwan on both sides: the first packet triggers negotiation.
 # The first SA in a fresh VM loads crypto code, which takes seconds under
 # emulation: give it room.
-sx_knob hold_timeout_ms 15000
+sx_knob hold_timeout_ms "$(sx_ms 15000)"
 charon_start "$SS_NS_A" ondemand
 charon_start "$SS_NS_B" ondemand
 sx_client "$SS_NS_A" -4 -p ipsec -f encrypt -m "$M" "$SS_B4" 7000
@@ -56,7 +56,8 @@ tap_check "on demand: SA installed with reqid $SS_REQID" \
 	test "$(xfrm_sa_count "$SS_NS_A" "$SS_A4" "$SS_B4" "$SS_REQID")" -ge 1
 tap_check "accepted socket inherits the listener's settings, encrypted" \
 	grep -q '^server: protocol=ipsec .*state=required,secured,encrypted' <(sx_log tcp4)
-tap_check "first connect took ${SX_MS} ms (held, not failed)" test "$SX_MS" -lt 10000
+tap_check "first connect took ${SX_MS} ms (held, not failed)" \
+	test "$SX_MS" -lt "$(sx_ms 10000)"
 
 sx_client "$SS_NS_A" -6 -p ipsec -f encrypt -m "$M" "$SS_B6" 7006
 tap_check "IPv6: encrypted end to end" sx_query_has encrypted
