@@ -173,7 +173,9 @@ ss_now_ms() {
 ss_wait() {
 	local secs="$1" desc="$2"
 	shift 2
-	local end=$(( $(ss_now_ms) + ${secs%.*} * 1000 ))
+	# Scaled on a slow kernel (SOCKSEC_TIME_SCALE, debug/guest.sh).
+	secs=$(( ${secs%.*} * ${SOCKSEC_TIME_SCALE:-1} ))
+	local end=$(( $(ss_now_ms) + secs * 1000 ))
 	while :; do
 		if "$@" >/dev/null 2>&1; then
 			return 0

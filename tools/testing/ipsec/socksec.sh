@@ -11,12 +11,13 @@
 # make check counts.
 #
 #   sx_knob KNOB VALUE       write /sys/kernel/socksec/KNOB and the
-#                            namespaces' net.socksec.KNOB
+#                            namespaces' net.socksec.KNOB; hold_timeout_ms
+#                            scaled as sx_ms does
 #   sx_ondemand [HOLD_MS]    ipsec_reqid = $SS_REQID, hold_timeout_ms
 #   sx_ms MS                 MS scaled by $SOCKSEC_TIME_SCALE (1; the debug
-#                            kernel's guest.sh sets it): for timeouts that
-#                            wait for user space or crypto, and for bounds
-#                            on how long something took
+#                            kernel's guest.sh sets it): for bounds on how
+#                            long something took (hold timeouts, ss_wait
+#                            and sx_client's own timeout scale by it too)
 #   sx_server NS NAME ARGS   `socksec serve ARGS` in NS, in the background,
 #                            returns once it listens; log: sx_log NAME
 #   sx_client NS ARGS        `socksec connect ARGS` in NS; sets SX_RC,
@@ -45,7 +46,11 @@ ss_atexit 'exec >&- 2>&-; wait $SX_TEE_PID'
 # A knob for the host (sysfs) and for every scenario namespace, which has
 # its own (net.socksec.*) since its creation; ipsec_mark is global.
 sx_knob() {
-	local ns
+	local ns v=$2
+	# The first SA, the daemons, the scenario itself: all slower on a
+	# debug kernel, the hold timeout gives them room.
+	[[ $1 == hold_timeout_ms ]] && v=$(sx_ms "$v")
+	set -- "$1" "$v"
 	echo "$2" >"$SX_SYSFS/$1"
 	[[ $1 == ipsec_mark ]] && return 0
 	for ns in $(ip netns list | awk '{ print $1 }'); do

@@ -14,7 +14,7 @@ M_INT=SOCKSEC-INTEGRITY-ONLY
 
 ns_setup
 ss_preload_crypto
-sx_ondemand "$(sx_ms 15000)"
+sx_ondemand 15000
 charon_start "$SS_NS_A" esp-null
 charon_start "$SS_NS_B" esp-null
 sx_server "$SS_NS_B" tcp4 -4 -p ipsec -n 0 7000

@@ -27,7 +27,7 @@ capture_start "$SS_NS_A" "$SS_IF_A" "$pcap"
 # A stream: 30 echoes, 200 ms apart, in the background.
 stream() {
 	ss_bg "$SS_NS_A" "$1" "$SX_CLI" connect -4 -p ipsec -f encrypt \
-		-c "${2:-30}" -i 200 -w $((HOLD_MS * 2)) -m "$M" "$SS_B4" 7000
+		-c "${2:-30}" -i 200 -w "$(sx_ms $((HOLD_MS * 2)))" -m "$M" "$SS_B4" 7000
 }
 stream_result() {
 	ss_wait 60 "stream $1 to end" eval "! kill -0 $2 2>/dev/null"

@@ -12,7 +12,7 @@ set -euo pipefail
 # shellcheck source=../socksec.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../socksec.sh"
 
-HOLD_MS=$(sx_ms 2000)
+HOLD_MS=2000
 M=SOCKSEC-SECRET-ONDEMAND
 PLAIN=PLAIN-TEXT-VISIBLE
 
@@ -31,7 +31,7 @@ sx_server "$SS_NS_B" plain -4 -n 0 7200
 sx_client "$SS_NS_A" -4 -p ipsec -f encrypt -m "$M" "$SS_B4" 7000
 tap_check "no IKE daemon: connect() fails with ENOKEY" sx_errno_is 126
 tap_check "no IKE daemon: refused within hold_timeout_ms (${SX_MS} ms)" \
-	test "$SX_MS" -ge $((HOLD_MS - 100)) -a "$SX_MS" -le $((HOLD_MS + $(sx_ms 1000)))
+	test "$SX_MS" -ge $(($(sx_ms $HOLD_MS) - 100)) -a "$SX_MS" -le "$(sx_ms $((HOLD_MS + 1000)))"
 tap_check "no IKE daemon: counted as aborted_hold_timeout" \
 	test "$(sx_counter "$SS_NS_A" aborted_hold_timeout)" -ge 1
 tap_check "no IKE daemon: packets were held, not sent" \
@@ -40,7 +40,7 @@ tap_check "no IKE daemon: packets were held, not sent" \
 # (b) strongSwan on both sides: the first packet triggers negotiation.
 # The first SA in a fresh VM loads crypto code, which takes seconds under
 # emulation: give it room.
-sx_knob hold_timeout_ms "$(sx_ms 15000)"
+sx_knob hold_timeout_ms 15000
 charon_start "$SS_NS_A" ondemand
 charon_start "$SS_NS_B" ondemand
 sx_client "$SS_NS_A" -4 -p ipsec -f encrypt -m "$M" "$SS_B4" 7000
