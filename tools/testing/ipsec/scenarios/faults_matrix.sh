@@ -37,7 +37,7 @@ swan_variant() {
 # stays open on the server side (its reset, unprotected, never left).
 stream() {
 	ss_bg "$SS_NS_A" "$1" "$SX_CLI" connect -4 -p ipsec -f encrypt \
-		-c "$2" -i 200 -w "$3" -m "$M" "$SS_B4" "$4"
+		-c "$2" -i 200 -w "$(sx_ms "$3")" -m "$M" "$SS_B4" "$4"
 	SPID=$SS_BG_PID
 	SPORT=$4
 }
@@ -143,7 +143,7 @@ tap_check "hard expiry, no daemon: the stream flowed under the SA first" test "$
 tap_check "hard expiry, no daemon: then aborted with ENOKEY" \
 	grep -Eq '(send|recv): .*\(errno 126\)' "$SS_STATE/handsa.log"
 tap_check "hard expiry, no daemon: within the lifetime plus the hold timeout (+5 s)" \
-	test $((t1 - t0)) -le $((3000 + 3000 + 5000))
+	test $((t1 - t0)) -le $((3000 + $(sx_ms 3000) + $(sx_ms 5000)))
 tap_check "hard expiry, no daemon: counted aborted_hold_timeout" \
 	test "$(sx_counter "$SS_NS_A" aborted_hold_timeout)" -gt "$before"
 tap_check "hard expiry, no daemon: the expired SA is gone" \

@@ -36,7 +36,7 @@ capture_start "$SS_NS_B" "$SS_IF_B" "$pcap"
 # UDP socket's abort reports its error on the next call). Prints what
 # each gave.
 corked() {
-	ip netns exec "$SS_NS_A" python3 - "$SS_B4" "$1" "$HOLD_MS" "$M-$2" <<'EOF'
+	ip netns exec "$SS_NS_A" python3 - "$SS_B4" "$1" "$(sx_ms $HOLD_MS)" "$M-$2" <<'EOF'
 import socket, struct, subprocess, sys, time
 dst, flags, hold_ms, marker = sys.argv[1], int(sys.argv[2], 0), int(sys.argv[3]), sys.argv[4]
 SOCKSEC_SETTINGS, PROTO_IPSEC, UDP_CORK = 4800, 1, 1
