@@ -96,22 +96,31 @@ static void socksec_set_mark(struct sock *sk, const struct socksec_iset *set)
 
 /*
  * The mark is fixed once the module is pinned (sysfs.c): until then, the
- * first sockets read it and pin under socksec_mark_lock, so that a change
- * of ipsec_mark cannot slip in between and leave a socket with a bit no
- * policy matches. The acquire pairs with socksec_pin()'s atomic_xchg():
- * whoever sees it pinned sees the mark it was pinned with.
+ * first sockets attach, read the mark and pin under socksec_mark_lock, so
+ * that a change of ipsec_mark cannot slip in between and leave a socket
+ * with a bit no policy matches. The lock is taken before the attach: a
+ * socket waiting for it (a resync can take a while) must not meanwhile
+ * hold settings that the hooks, not yet pinned, do not enforce. The
+ * acquire pairs with socksec_pin()'s atomic_xchg(): whoever sees it pinned
+ * sees the mark it was pinned with.
  */
-static void socksec_set_mark_pin(struct sock *sk,
+static int socksec_attach_marked(struct sock *sk,
 				 const struct socksec_iset *set)
 {
-	if (atomic_read_acquire(&socksec_used)) {
+	bool first = !atomic_read_acquire(&socksec_used);
+	int err;
+
+	if (first)
+		mutex_lock(&socksec_mark_lock);
+	err = socksec_attach(sk, set);
+	if (!err) {
 		socksec_set_mark(sk, set);
-		return;
+		if (first)
+			socksec_pin();
 	}
-	mutex_lock(&socksec_mark_lock);
-	socksec_set_mark(sk, set);
-	socksec_pin();
-	mutex_unlock(&socksec_mark_lock);
+	if (first)
+		mutex_unlock(&socksec_mark_lock);
+	return err;
 }
 
 static int socksec_set_settings(struct sock *sk, sockptr_t arg,
@@ -151,10 +160,9 @@ static int socksec_set_settings(struct sock *sk, sockptr_t arg,
 			goto out;
 		}
 	}
-	err = socksec_attach(sk, set);
+	err = socksec_attach_marked(sk, set);
 	if (err)
 		goto out;
-	socksec_set_mark_pin(sk, set);
 	socksec_count(socksec_net(sock_net(sk)), SOCKSEC_C_SOCKETS);
 out:
 	release_sock(sk);
