@@ -162,14 +162,19 @@ flooder=$SS_BG_PID
 sleep 1
 SX_RC=0
 SX_OUTPUT=$(ip netns exec "$SS_NS_A" setpriv --reuid=1000 --regid=1000 --clear-groups \
-	timeout 30 "$SX_CLI" connect -4 -p ipsec -f encrypt -m "$M" "$SS_B4" 7000 2>&1) || SX_RC=$?
+	timeout "$(sx_ms 30)" "$SX_CLI" connect -4 -p ipsec -f encrypt -m "$M" "$SS_B4" 7000 2>&1) || SX_RC=$?
 sed 's/^/#   /' <<<"$SX_OUTPUT"
 SX_MS=$(sed -n 's/^connected in \([0-9]*\) ms$/\1/p' <<<"$SX_OUTPUT")
 tap_check "another user's on-demand connect succeeds despite the flood" \
 	grep -q "^echo: $M" <<<"$SX_OUTPUT"
 # Its first SYN leaves once its SA exists, not at a retransmission 3 s on.
-tap_check "... as soon as its SA exists (${SX_MS:-?} ms)" \
-	test "${SX_MS:-99999}" -lt 2500
+# A slow (debug) kernel's negotiation alone can take longer than that.
+if [[ $(sx_ms 1) -eq 1 ]]; then
+	tap_check "... as soon as its SA exists (${SX_MS:-?} ms)" \
+		test "${SX_MS:-99999}" -lt 2500
+else
+	tap_skip "... as soon as its SA exists (${SX_MS:-?} ms)" "time scaled"
+fi
 ss_stop_pid "$flooder"
 tap_check "the flooding user was held back (out_hold_limited)" \
 	test "$(sx_counter "$SS_NS_A" out_hold_limited)" -gt 0
