@@ -9,7 +9,7 @@
 #                   (installs what it needs); KVER=... for one kernel
 #   make check-debug  the C tests, every scenario and a stress run on the
 #                   debug kernel (KASAN, lockdep, kmemleak) only; make
-#                   check runs it without the scenarios
+#                   check runs it too, beside the rest
 #   make kunit      the KUnit suites only
 #   make vmtest T='cmd args'   run one command in the test VM
 #   make dkms-install   the module's source into /usr/src/socksec-VERSION,

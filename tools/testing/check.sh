@@ -21,21 +21,18 @@
 #             socksec, with it loaded (the same outcome for every test) and
 #             with every socket protected through socksec-run (only the
 #             differences listed, Documentation/kselftests.rst)
-#   debug     the C tests (the fuzzer's 1e5 inputs among them), the unload
-#             test, three IPsec scenarios (ondemand, esp_null,
-#             route_refs) and a stress run on the debug kernel (KASAN, lockdep,
-#             kmemleak, ...: the KUnit kernel, see tools/testing/debug/),
-#             each run followed by a kmemleak scan
-#             (Documentation/debug.rst); started beside the first kernel's
-#             kselftests, whose IPsec half mostly sleeps, and awaited at
-#             the end: its own `check.sh --debug-only`, logs in
-#             build/check-debug/, its counts added to these
+#   debug     the unload test, the C tests (the fuzzer's 1e5 inputs among
+#             them), every IPsec and kernel TLS scenario and a stress run on
+#             the debug kernel (KASAN, lockdep, kmemleak, ...: the KUnit
+#             kernel, see tools/testing/debug/), each VM ending with a
+#             kmemleak scan (Documentation/debug.rst); started once the
+#             KUnit kernel is built, beside the VM suites of Debian's
+#             kernels, and awaited at the end: its own
+#             `check.sh --debug-only`, logs in build/check-debug/, its
+#             counts added to these
 #
-# Usage: tools/testing/check.sh [--debug-only|--debug-quick] [KVER...]
-# --debug-only runs the debug stage alone (make check-debug), every
-# scenario included; --debug-quick with three of them, which take three to
-# ten times as long on the debug kernel: what make check runs, to stay
-# within CI's time.
+# Usage: tools/testing/check.sh [--debug-only] [KVER...]
+# --debug-only runs the debug stage alone (make check-debug).
 # The kernels are Debian's builds whose headers are installed; by default
 # every kernel of `tools/testing/kver.sh --all`: Debian 12's own and Debian's
 # 6.12 from bookworm-backports (`make check KVER=...` picks one). The first
@@ -49,12 +46,10 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 debug_only=0
-debug_scenarios=1
 logs=$root/build/check
 case "${1:-}" in
---debug-only | --debug-quick)
+--debug-only)
 	debug_only=1
-	[ "$1" = --debug-only ] || debug_scenarios=0
 	logs=$root/build/check-debug
 	shift
 	;;
@@ -104,9 +99,19 @@ add_totals() {
 # One command in the test VM on kernel $kver with its module; its TAP
 # files are counted, and the run itself (boot, no WARN/oops, exit status)
 # counts once more.
+# A run of several commands (debug/guest.sh --then) has a directory of
+# TAP files for each: counted one by one.
 vm() {
+	local d=$root/build/vm/$kver/$1 s
 	vm_run "$@"
-	add_totals "    $1 tests" "$root/build/vm/$kver/$1"/*.tap
+	if compgen -G "$d/*/*.tap" >/dev/null; then
+		for s in "$d"/*/; do
+			s=${s%/}
+			add_totals "    $1: ${s##*/} tests" "$s"/*.tap
+		done
+	else
+		add_totals "    $1 tests" "$d"/*.tap
+	fi
 }
 
 # The same for a command that writes no TAP: only the run counts.
@@ -283,13 +288,14 @@ vm_from_tmp() {
 	return $rc
 }
 
-# The debug stage: the debug kernel, socksec.ko built for it, the C tests,
-# the unload test and every scenario (with --debug-quick three), each
-# under debug/guest.sh's leak scan; then the stress run. (The CLI, DKMS and
+# The debug stage: the debug kernel, socksec.ko built for it, the unload
+# test, then in one boot the C tests and every scenario, then the stress
+# run; each VM ends with debug/guest.sh's leak scan. (The CLI, DKMS and
 # package tests are about user space and Debian's kernels; they run on
 # those.)
 debug_stage() {
 	local g=tools/testing/debug/guest.sh s
+	local -a all=(tools/testing/guest/selftests.sh)
 	echo "debug kernel:"
 	if ! kver=$(tools/testing/debug/kernel.sh 2>"$logs/debug-kernel.log"); then
 		bad "debug kernel and its module" "$logs/debug-kernel.log"
@@ -302,20 +308,12 @@ debug_stage() {
 	vm_args=(--machine q35)
 	ko=$root/build/kernel/$kver/module/socksec.ko
 	t0=$(date +%s)
-	vm selftests --timeout 900 -- $g tools/testing/guest/selftests.sh
+	# Alone: it needs the module unused, and leaves it pinned.
 	vm unload --timeout 600 -- $g tools/testing/guest/unload.sh "$ko"
-	if [ $debug_scenarios -eq 1 ]; then
-		for s in tools/testing/ipsec/scenarios/*.sh; do
-			vm "$(basename "$s" .sh)" --timeout 1200 -- $g "$s"
-		done
-		for s in tools/testing/ktls/scenarios/*.sh; do
-			vm "ktls-$(basename "$s" .sh)" --timeout 1200 -- $g "$s"
-		done
-	else
-		for s in "${debug_quick_scenarios[@]}"; do
-			vm "$s" --timeout 1200 -- $g "tools/testing/ipsec/scenarios/$s.sh"
-		done
-	fi
+	for s in tools/testing/ipsec/scenarios/*.sh tools/testing/ktls/scenarios/*.sh; do
+		all+=(--then "$s")
+	done
+	vm scenarios --timeout 4200 -- $g "${all[@]}"
 	vm stress --timeout $((SOCKSEC_STRESS_SECONDS + 900)) \
 		--env SOCKSEC_STRESS_SECONDS="$SOCKSEC_STRESS_SECONDS" \
 		-- $g tools/testing/debug/stress.sh
@@ -323,11 +321,6 @@ debug_stage() {
 	vm_args=()
 }
 : "${SOCKSEC_STRESS_SECONDS:=300}"
-# The scenarios make check runs on the debug kernel: the IPsec path end to
-# end (on demand, held, refused, ESP-NULL refused) and the held packets'
-# routes; the others' first-SA timeouts assume Debian's speed
-# (Documentation/debug.rst).
-debug_quick_scenarios=(ondemand esp_null route_refs)
 times=()
 vm_args=()
 
@@ -335,7 +328,7 @@ vm_args=()
 # times are added once it is over.
 debug_pid=""
 debug_start() {
-	"$root/tools/testing/check.sh" --debug-quick >"$logs/debug-stage.log" 2>&1 &
+	"$root/tools/testing/check.sh" --debug-only >"$logs/debug-stage.log" 2>&1 &
 	debug_pid=$!
 }
 debug_wait() {
@@ -415,6 +408,10 @@ pass=$((pass + ${hp:-0}))
 fail=$((fail + ${hf:-1}))
 note "  harness cases" "${hp:-0} passed, ${hf:-1} failed"
 
+# The debug stage, beside the VM suites from here on: the KUnit run has
+# built its kernel.
+debug_start
+
 # The VM suite, on each kernel with the module built for it.
 for kver in "${kvers[@]}"; do
 	echo "kernel $kver:"
@@ -449,7 +446,6 @@ for kver in "${kvers[@]}"; do
 	# suite within its time. Without the module first (the baseline),
 	# then insmod, then every socket protected through socksec-run.
 	if [ "$kver" = "${kvers[0]}" ]; then
-		debug_start
 		vm kselftests --no-module --timeout 2700 -- \
 			tools/testing/kselftests/guest.sh "$ko"
 	fi
