@@ -326,16 +326,12 @@ vm_args=()
 
 # The debug stage beside the rest: another check.sh, whose counts and
 # times are added once it is over.
-debug_pid=""
 debug_start() {
 	"$root/tools/testing/check.sh" --debug-only >"$logs/debug-stage.log" 2>&1 &
 	debug_pid=$!
 }
 debug_wait() {
 	local p f t
-	if [ -z "$debug_pid" ]; then
-		debug_start
-	fi
 	wait "$debug_pid"
 	echo "debug kernel (build/check-debug/, log: $logs/debug-stage.log):"
 	grep -E '^ |^debug kernel' "$logs/debug-stage.log"
