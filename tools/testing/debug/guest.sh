@@ -17,8 +17,8 @@
 # and are the harness' to report.
 #
 # Several commands share one boot and one leak scan: on this kernel a boot
-# and three scans take about two minutes, longer than most scenarios need
-# on Debian's kernels. Each command then writes to a directory of its own,
+# and three scans take over a minute, as long as most scenarios need on
+# Debian's kernels. Each command then writes to a directory of its own,
 # $SOCKSEC_VM_OUT/NAME (NAME: its file name without .sh), and finds the
 # module as the harness loaded it: before each one after the first, the
 # defaults in /sys/kernel/socksec/ are put back as they were at boot and
